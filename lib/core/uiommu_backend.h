@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Backend SDK: what a physical (or emulated) IOMMU driver implements.
+ *
+ * A backend is one `const struct uiommu_backend_ops` registered by name from
+ * a constructor (UIOMMU_BACKEND_REGISTER). An op that is NULL means the
+ * backend does not support it and the core answers -EOPNOTSUPP.
+ *
+ * Object levels, as in iommufd:
+ *  - **vIOMMU** (viommu_alloc/free): the slice of the IOMMU given to one VM:
+ *    its VMID (chosen by the manager, unique per manager) and its stage-2
+ *    (GPA -> host) domain, which the core fills with s2_map for every guest
+ *    RAM region — at creation for regions already registered and on every
+ *    later MEM_ADD.
+ *  - **vDEVICE** (vdevice_alloc/free): a device as the guest names it (vSID)
+ *    bound to a backend device named by a spec string (`dma0`,
+ *    `0000:00:03.0`, ...). The device starts blocked (abort) until the guest
+ *    configures it.
+ *  - **nested configuration** (vdevice_set_ste): the guest's STE for the
+ *    device, already read from guest RAM and validated by the core; the
+ *    backend reads CDs itself through the vIOMMU's guest memory when it needs
+ *    them (soft: lazily, cached until CFGI_CD; vfio: to shadow; iommufd: the
+ *    kernel does).
+ *
+ * Threading: the control-path ops (alloc/free/s2_map/set_ste) run on the
+ * manager's control thread. invalidate() and poll() run on the polling lcore
+ * that owns the vIOMMU's queues; a vIOMMU's queues all live on one lcore, so
+ * a backend sees one fast-path caller per vIOMMU. Control ops on a vIOMMU
+ * never run concurrently with its fast-path ops (the core pauses the vIOMMU's
+ * lcore work around them). translate() may run on any thread (soft: it is
+ * the DMA path) and must follow the hardware invalidation rule (see the soft
+ * driver's design note).
+ */
+#ifndef UIOMMU_BACKEND_H
+#define UIOMMU_BACKEND_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "uiommu_common.h"
+#include "uiommu_gmem.h"
+#include "uiommu_smmu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Capabilities a backend reports (hw_info). */
+struct uiommu_hw_info {
+	char name[32];              /**< backend name */
+	char model[64];             /**< what it drives ("soft SMMUv3", "VFIO type1 on DMAR") */
+	uint64_t caps;              /**< UIOMMU_HW_CAP_* */
+	uint64_t pgsize_bitmap;     /**< page sizes the stage-2 domain supports */
+	uint8_t ias, oas;           /**< input / output address bits */
+	uint32_t max_vdevices;      /**< devices per vIOMMU, 0 = no limit beyond the core's */
+	uint64_t max_mappings;      /**< e.g. VFIO dma_entry_limit; 0 = none */
+	uint32_t hw_info_type;      /**< iommufd's IOMMU_HW_INFO_TYPE_*, 0 if none */
+};
+
+#define UIOMMU_HW_CAP_NESTING      (1ULL << 0) /**< hardware walks guest stage-1 */
+#define UIOMMU_HW_CAP_SHADOW       (1ULL << 1) /**< stage-1 emulated by shadowing */
+#define UIOMMU_HW_CAP_FMT_LPAE     (1ULL << 2) /**< AArch64 LPAE tables */
+#define UIOMMU_HW_CAP_FMT_X86_64   (1ULL << 3) /**< x86-64 / VT-d first-stage tables */
+#define UIOMMU_HW_CAP_RANGE_INV    (1ULL << 4) /**< range invalidation (RIL) */
+#define UIOMMU_HW_CAP_HW_QUEUE     (1ULL << 5) /**< hardware guest queues (CMDQV) */
+#define UIOMMU_HW_CAP_TRANSLATE    (1ULL << 6) /**< translate() available */
+#define UIOMMU_HW_CAP_SOFT_DMA     (1ULL << 7) /**< emulated DMA devices */
+#define UIOMMU_HW_CAP_VIOMMU_OBJ   (1ULL << 8) /**< kernel vIOMMU/vDEVICE objects */
+
+/** Stage-2 mapping permissions. */
+#define UIOMMU_PROT_READ  (1u << 0)
+#define UIOMMU_PROT_WRITE (1u << 1)
+
+/** What the core tells a backend about a new vIOMMU. */
+struct uiommu_viommu_cfg {
+	uint16_t vmid;                 /**< manager-chosen, unique per manager */
+	uint32_t vm_id;                /**< manager's VM id (for logs, events) */
+	const struct uiommu_gmem *gmem;/**< the VM's RAM; valid for the vIOMMU's life */
+	const char *args;              /**< backend arguments (kvargs string) or NULL */
+	int socket_id;                 /**< NUMA node for the vIOMMU's memory */
+};
+
+/** Result of vdevice_alloc for things the VMM must receive. */
+struct uiommu_vdevice_out {
+	int fd;            /**< a device fd to hand to the VMM (vfio), or -1 */
+	void *regs;        /**< the device's register page used (soft DMA), or NULL */
+};
+
+/**
+ * One invalidation, decoded and translated by the core. VMID is the
+ * vIOMMU's (forced, never the guest's); `dev` is the backend device of the
+ * command's vSID for ATC_INV/CFGI (NULL otherwise). `raw` is the command as
+ * the guest wrote it (little-endian), for backends that pass commands
+ * through to a kernel that translates IDs itself (iommufd vIOMMU).
+ */
+struct uiommu_inv {
+	uint8_t op;        /**< SMMUv3 opcode (UIOMMU_CMD_OP_*) */
+	uint8_t leaf;      /**< leaf-only hint */
+	uint8_t ttl;       /**< translation-table level hint (0 = none) */
+	uint8_t tg;        /**< translation granule code of a range TLBI (0 = none) */
+	uint16_t asid;     /**< for TLBI_NH_VA / TLBI_NH_ASID */
+	uint16_t vmid;     /**< the vIOMMU's VMID */
+	uint32_t vsid;     /**< guest stream ID (ATC_INV, CFGI) */
+	uint32_t ssid;     /**< substream (ATC_INV, CFGI_CD) */
+	uint64_t first;    /**< first address covered (TLBI_NH_VA[A], ATC_INV) */
+	uint64_t last;     /**< last address covered, inclusive */
+	void *dev;         /**< backend device private data, or NULL */
+	uint64_t raw[2];   /**< guest's command words */
+};
+
+/** An SMMUv3 event record, decoded (the raw 32 bytes are in raw[]). */
+struct uiommu_event {
+	uint8_t id;          /**< UIOMMU_EVT_* */
+	uint8_t rnw;         /**< 1 read, 0 write */
+	uint8_t s2;          /**< fault at stage 2 */
+	uint8_t class_;      /**< 0 CD fetch, 1 TT fetch, 2 input address */
+	uint32_t sid;        /**< vSID as the guest names the device */
+	uint32_t ssid;       /**< substream */
+	uint64_t input_addr; /**< IOVA that faulted */
+	uint64_t ipa;        /**< IPA of a stage-2 fault */
+	uint64_t raw[4];     /**< record as an SMMUv3 would write it */
+};
+
+/** SMMUv3 event IDs (reference iommufd.md §1.3). */
+enum uiommu_event_id {
+	UIOMMU_EVT_C_BAD_STREAMID = 0x02,
+	UIOMMU_EVT_C_BAD_STE = 0x04,
+	UIOMMU_EVT_F_STREAM_DISABLED = 0x06,
+	UIOMMU_EVT_C_BAD_SUBSTREAMID = 0x08,
+	UIOMMU_EVT_C_BAD_CD = 0x0a,
+	UIOMMU_EVT_F_WALK_EABT = 0x0b,
+	UIOMMU_EVT_F_TRANSLATION = 0x10,
+	UIOMMU_EVT_F_ADDR_SIZE = 0x11,
+	UIOMMU_EVT_F_ACCESS = 0x12,
+	UIOMMU_EVT_F_PERMISSION = 0x13,
+	UIOMMU_EVT_F_CFG_CONFLICT = 0x21,
+};
+
+/** Access type for translate(). */
+#define UIOMMU_ACCESS_READ  (1u << 0)
+#define UIOMMU_ACCESS_WRITE (1u << 1)
+
+/** One stage of a translation, for inspection (uiommu-ctl translate). */
+struct uiommu_xlate_stage {
+	uint64_t in, out;     /**< input and output address */
+	uint64_t pgsize;      /**< leaf size */
+	uint32_t prot;        /**< UIOMMU_PROT_* granted */
+	uint8_t level;        /**< leaf level */
+	uint8_t valid;        /**< stage applied (0: bypassed) */
+};
+
+/** Result of translate(). */
+struct uiommu_xlate {
+	uint64_t hva;                   /**< host address of the byte */
+	uint64_t contig;                /**< bytes from hva that are contiguous and equally permitted */
+	struct uiommu_xlate_stage s1;   /**< IOVA -> IPA */
+	struct uiommu_xlate_stage s2;   /**< IPA -> host */
+	uint8_t iotlb_hit;              /**< served from the IOTLB */
+	struct uiommu_event fault;      /**< filled when the call returns -EFAULT */
+};
+
+/** Backend operations. NULL means -EOPNOTSUPP. */
+struct uiommu_backend_ops {
+	/** Unique name: "soft", "vfio", "iommufd", "mock". */
+	const char *name;
+	/** Report capabilities; may be called before any vIOMMU exists. */
+	int (*hw_info)(struct uiommu_hw_info *info);
+	/** Create the vIOMMU slice; *priv is passed to every later op. */
+	int (*viommu_alloc)(const struct uiommu_viommu_cfg *cfg, void **priv);
+	/** Destroy a vIOMMU; every vDEVICE was freed before. Never fails. */
+	void (*viommu_free)(void *priv);
+	/** Map [gpa, gpa+len-1] -> hva in the vIOMMU's stage-2. */
+	int (*s2_map)(void *priv, uint64_t gpa, void *hva, uint64_t len,
+		      uint32_t prot);
+	/** Unmap exactly a range earlier mapped by s2_map. Never fails. */
+	void (*s2_unmap)(void *priv, uint64_t gpa, uint64_t len);
+	/**
+	 * Bind a device (spec without the "backend:" prefix) as vSID. @p regs is
+	 * a zeroed 4 KiB page shared with the VMM that the device may use as its
+	 * register page (report it in out->regs). The device starts blocked.
+	 */
+	int (*vdevice_alloc)(void *priv, const char *spec, uint32_t vsid,
+			     void *regs, void **dev_priv,
+			     struct uiommu_vdevice_out *out);
+	/** Unbind; the device is blocked first. Never fails. */
+	void (*vdevice_free)(void *dev_priv);
+	/**
+	 * Apply the guest's validated STE to the device (CFGI_STE), or block it
+	 * when ste is NULL. Must not leave the device on a stale configuration:
+	 * on failure the device is blocked (abort) and the error returned.
+	 */
+	int (*vdevice_set_ste)(void *dev_priv, const struct uiommu_ste_info *ste);
+	/**
+	 * Apply a batch of invalidations in order, in one call. On return *done
+	 * is the number of entries that took effect; the return value is 0 when
+	 * all did, otherwise the negative errno of entry *done, and nothing
+	 * after it was applied.
+	 */
+	int (*invalidate)(void *priv, const struct uiommu_inv *batch,
+			  unsigned int n, unsigned int *done);
+	/** Translate a device access (soft and inspection). -EFAULT fills out->fault. */
+	int (*translate)(void *dev_priv, uint64_t iova, uint32_t access,
+			 struct uiommu_xlate *out);
+	/** Pop up to n events of this vIOMMU. @return number popped; *lost set to events dropped since last call. */
+	int (*event_read)(void *priv, struct uiommu_event *ev, unsigned int n,
+			  uint64_t *lost);
+	/**
+	 * Fast-path work of the vIOMMU (soft: run DMA engines whose doorbell
+	 * rang), called by the polling lcore. @return units of work done.
+	 */
+	unsigned int (*poll)(void *priv, unsigned int budget);
+};
+
+/** Register a backend (from a constructor). */
+void uiommu_backend_register(const struct uiommu_backend_ops *ops);
+
+/** Find a registered backend by name, or NULL. */
+const struct uiommu_backend_ops *uiommu_backend_find(const char *name);
+
+/** Iterate over backends: returns the i-th registered, NULL past the end. */
+const struct uiommu_backend_ops *uiommu_backend_at(unsigned int i);
+
+/** Register a backend ops table at program start. */
+#define UIOMMU_BACKEND_REGISTER(ops) \
+	RTE_INIT(uiommu_backend_register_##ops) \
+	{ \
+		uiommu_backend_register(&(ops)); \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UIOMMU_BACKEND_H */
