@@ -23,8 +23,10 @@
  *    them (soft: lazily, cached until CFGI_CD; vfio: to shadow; iommufd: the
  *    kernel does).
  *
- * Threading: the control-path ops (alloc/free/s2_map/set_ste) run on the
- * manager's control thread. invalidate() and poll() run on the polling lcore
+ * Threading: the control-path ops (alloc/free/s2_map) run on the manager's
+ * control thread. vdevice_set_ste() runs either there or, for a guest's
+ * CFGI_STE/CFGI_ALL, on the polling lcore from the dispatcher.
+ * invalidate() and poll() run on the polling lcore
  * that owns the vIOMMU's queues; a vIOMMU's queues all live on one lcore, so
  * a backend sees one fast-path caller per vIOMMU. Control ops on a vIOMMU
  * never run concurrently with its fast-path ops (the core pauses the vIOMMU's
@@ -102,7 +104,9 @@ struct uiommu_inv {
 	uint8_t tg;        /**< translation granule code of a range TLBI (0 = none) */
 	uint16_t asid;     /**< for TLBI_NH_VA / TLBI_NH_ASID */
 	uint16_t vmid;     /**< the vIOMMU's VMID */
-	uint32_t vsid;     /**< guest stream ID (ATC_INV, CFGI) */
+	uint32_t vsid;     /**< guest stream ID (ATC_INV, CFGI); for CFGI_ALL the
+			    *   first vSID of the span, whose [first, last]
+			    *   fields then hold the vSID span */
 	uint32_t ssid;     /**< substream (ATC_INV, CFGI_CD) */
 	uint64_t first;    /**< first address covered (TLBI_NH_VA[A], ATC_INV) */
 	uint64_t last;     /**< last address covered, inclusive */
@@ -129,6 +133,7 @@ enum uiommu_event_id {
 	UIOMMU_EVT_C_BAD_STE = 0x04,
 	UIOMMU_EVT_F_STREAM_DISABLED = 0x06,
 	UIOMMU_EVT_C_BAD_SUBSTREAMID = 0x08,
+	UIOMMU_EVT_F_CD_FETCH = 0x09,
 	UIOMMU_EVT_C_BAD_CD = 0x0a,
 	UIOMMU_EVT_F_WALK_EABT = 0x0b,
 	UIOMMU_EVT_F_TRANSLATION = 0x10,

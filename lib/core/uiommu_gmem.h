@@ -13,9 +13,10 @@
  *
  * The region array is tiny (at most UIOMMU_MAX_MEM_REGIONS) and read-mostly:
  * a linear scan over at most 16 entries touching two cache lines beats any
- * tree. Regions change only on the control thread (MEM_ADD/MEM_DEL); a region
- * is never removed while a vIOMMU of the VM exists (MEM_DEL then returns
- * -EBUSY), so the fast path reads the array without locks.
+ * tree. Regions change only on the control thread (MEM_ADD/MEM_DEL), with the
+ * VM's polling paused around the change (lib/core's vm_pause hook), and a
+ * region that holds a live ring or stream table cannot be removed (-EBUSY);
+ * so the fast path reads the array without locks.
  */
 #ifndef UIOMMU_GMEM_H
 #define UIOMMU_GMEM_H

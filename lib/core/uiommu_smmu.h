@@ -75,6 +75,7 @@ enum uiommu_ste_config {
 #define UIOMMU_CD0_EPD1          (1ULL << 30)
 #define UIOMMU_CD0_V             (1ULL << 31)
 #define UIOMMU_CD0_IPS_SHIFT     32             /**< IPS [34:32] */
+#define UIOMMU_CD0_AFFD          (1ULL << 35)   /**< access-flag fault disable */
 #define UIOMMU_CD0_TBI0          (1ULL << 38)
 #define UIOMMU_CD0_AA64          (1ULL << 41)
 #define UIOMMU_CD0_HD            (1ULL << 42)
@@ -109,7 +110,7 @@ struct uiommu_cd_info {
 	uint8_t ips;         /**< output size code: 0=32 1=36 2=40 3=42 4=44 5=48 bits */
 	uint8_t epd0, epd1;  /**< walks disabled for TTB0 / TTB1 */
 	uint8_t aa64;        /**< AArch64 format (required) */
-	uint8_t affd;        /**< A bit: access-flag fault disable */
+	uint8_t affd;        /**< AFFD (bit 35): access-flag fault disable */
 	uint16_t asid;       /**< address-space ID */
 	uint64_t ttb0;       /**< GPA of the stage-1 root table */
 	uint64_t mair;       /**< memory attribute indirection */
