@@ -25,6 +25,11 @@
 #define UIOMMU_VCMDQ_MAX_LOG2 19
 /** Largest guest stream table, as log2 of 64-byte STEs (SIDSIZE). */
 #define UIOMMU_MAX_STRTAB_LOG2 16
+/**
+ * Largest linear CD table a guest STE may describe, as log2 of 64-byte CDs
+ * (STE.S1CDMax); 10 = 1024 CDs = 64 KiB, as Linux's linear CD tables.
+ */
+#define UIOMMU_MAX_S1CDMAX 10
 /** Commands one queue may consume in one poll pass before the lcore moves on. */
 #define UIOMMU_POLL_BUDGET_DEFAULT 64
 /** Commands the dispatcher gathers into one backend call at most. */
@@ -33,8 +38,15 @@
 #define UIOMMU_MAX_POLL_LCORES 64
 /** Soft IOTLB entries (power of two). */
 #define UIOMMU_IOTLB_ENTRIES_DEFAULT 4096
+/**
+ * Threads that may translate through one soft IOTLB at the same time (RCU
+ * reader slots; a translation waits for a free slot beyond this).
+ */
+#define UIOMMU_IOTLB_MAX_READERS 64
 /** Soft event-ring records (power of two). */
 #define UIOMMU_EVTQ_ENTRIES_DEFAULT 512
+/** Events the core raises itself (C_BAD_STE on CFGI) kept per vIOMMU (power of two). */
+#define UIOMMU_CORE_EVTQ_ENTRIES 64
 /** Largest control-protocol message payload, in bytes. */
 #define UIOMMU_PROTO_MAX_PAYLOAD 65536
 /** File descriptors carried by one control message. */
@@ -43,5 +55,21 @@
 #define UIOMMU_MAX_SOFT_DEVICES 256
 /** Descriptors one soft DMA engine executes per doorbell pass. */
 #define UIOMMU_SOFT_DMA_BUDGET 32
+
+/* IOAS (lib/iova). */
+/** Page size of IOAS rules: largest IOAS alignment, allocation window
+ *  [PAGE, UINT64_MAX - PAGE], backing in-page offset kept by allocation. */
+#define UIOMMU_IOAS_PAGE_SIZE 4096ULL
+/** Default cap on the alignment given to allocated IOVAs (a 2 MiB hugepage). */
+#define UIOMMU_IOAS_ALLOC_ALIGN_MAX (2ULL << 20)
+/** Areas one IOAS holds at most (about 110 bytes each with malloc's). */
+#define UIOMMU_IOAS_MAX_AREAS (1ULL << 22)
+/** Allowed ranges one IOAS holds at most. */
+#define UIOMMU_IOAS_MAX_ALLOWED 4096
+/** Reserved ranges one IOAS holds at most. */
+#define UIOMMU_IOAS_MAX_RESERVED 4096
+/** Holes an IOVA allocation may try and reject for alignment before it only
+ *  takes holes that fit at any offset (bounds allocation to O(log n)). */
+#define UIOMMU_IOAS_ALLOC_MISS_MAX 64
 
 #endif /* UIOMMU_CONFIG_H */

@@ -21,6 +21,8 @@
  *  - -EBUSY       the object is still in use
  *  - -EMSGSIZE    the caller's array is too small (count written back)
  *  - -EFAULT      an address does not lie in registered memory
+ *  - -EPERM       the access needs a permission the mapping does not grant
+ *  - -ERANGE      an address lies beyond an address space's size (IAS/OAS)
  *
  * Pointer-returning internal helpers use UIOMMU_ERR_PTR() and friends.
  */
