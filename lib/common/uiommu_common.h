@@ -23,6 +23,8 @@
  *  - -EFAULT      an address does not lie in registered memory
  *  - -EPERM       the access needs a permission the mapping does not grant
  *  - -ERANGE      an address lies beyond an address space's size (IAS/OAS)
+ *  - -E2BIG       a request exceeds a configured work bound (pages one
+ *                 shadow refresh may walk)
  *
  * Pointer-returning internal helpers use UIOMMU_ERR_PTR() and friends.
  */

@@ -58,7 +58,7 @@ struct uiommu_pt_mem_ops {
 	int (*alloc)(void *ctx, size_t size, size_t align, uint64_t *addr);
 	/**
 	 * Free memory obtained from alloc() with the same size.
-	 * Never fails; addr == 0 is never passed.
+	 * Never fails. (0 can be a valid table address, e.g. a GPA.)
 	 */
 	void (*free)(void *ctx, uint64_t addr, size_t size);
 	/**
@@ -66,7 +66,19 @@ struct uiommu_pt_mem_ops {
 	 * accessible (outside the memory this context manages).
 	 */
 	void *(*to_ptr)(void *ctx, uint64_t addr, size_t size);
+	/**
+	 * UIOMMU_PT_MEM_* hints (0 when unsure). Added after the three
+	 * callbacks, so positional initialisers of older code stay valid.
+	 */
+	uint32_t flags;
 };
+
+/**
+ * Hint in uiommu_pt_mem_ops.flags: every table address is the host pointer
+ * (to_ptr(addr) == (void *)addr), so lookups may skip the to_ptr() call.
+ * to_ptr() must still be provided.
+ */
+#define UIOMMU_PT_MEM_ADDR_IS_PTR (1u << 0)
 
 /** Opaque hugepage-backed table allocator. */
 struct uiommu_tblmem;
@@ -121,8 +133,11 @@ void uiommu_tblmem_destroy(struct uiommu_tblmem *tm);
 
 /**
  * The memory ops of this allocator; pass the allocator itself as ctx.
- * alloc() returns -ENOMEM when no chunk can be reserved or size exceeds
- * UIOMMU_TBLMEM_MAX_SIZE or is not a power of two.
+ * alloc() rounds size up to a power of two of at least
+ * UIOMMU_TBLMEM_MIN_SIZE and aligns the block to that rounded size; it
+ * returns -ENOMEM when no chunk can be reserved, the block would exceed
+ * UIOMMU_TBLMEM_MAX_SIZE, or align exceeds the rounded size. free() must
+ * be given the size given to alloc().
  */
 extern const struct uiommu_pt_mem_ops uiommu_tblmem_ops;
 

@@ -88,7 +88,10 @@ ut_eal_init(const char *lcores)
 	snprintf(lc, sizeof(lc), "-l%s", lcores);
 	argv[argc++] = (char *)"uiommu_ut";
 	argv[argc++] = lc;
-	argv[argc++] = (char *)"--in-memory";
+	/* --no-huge implies legacy memory, which --in-memory refuses:
+	 * without hugepages, only skip the shared config files. */
+	argv[argc++] = eal_no_huge ? (char *)"--no-shconf" :
+				     (char *)"--in-memory";
 	argv[argc++] = (char *)"--no-pci";
 	argv[argc++] = (char *)"--no-telemetry";
 	argv[argc++] = (char *)"--log-level=lib.eal:error";
