@@ -72,4 +72,25 @@
  *  takes holes that fit at any offset (bounds allocation to O(log n)). */
 #define UIOMMU_IOAS_ALLOC_MISS_MAX 64
 
+/* VFIO backend (drivers/iommu/vfio). */
+/**
+ * Stage-1 walker calls one shadow refresh may make (one invalidation of one
+ * device, or one CFGI/set_ste): each call resolves one leaf or skips one
+ * unmapped table entry. Beyond it the refresh fails visibly (-E2BIG, event,
+ * counter). The backend argument walk_max may lower it.
+ */
+#define UIOMMU_VFIO_WALK_MAX (1u << 20)
+/** VFIO type1 dma_entry_limit assumed when the kernel does not tell (its default). */
+#define UIOMMU_VFIO_DMA_ENTRY_LIMIT_DEFAULT 65535u
+/** Usable IOVA ranges kept per container (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE). */
+#define UIOMMU_VFIO_MAX_IOVA_RANGES 32u
+
+/* Shadow engine (lib/shadow), used by backends that cannot nest. */
+/**
+ * Stage-1 walker calls one uiommu_shadow_refresh() may make (each resolves
+ * one leaf or skips one empty table entry); beyond it the refresh stops
+ * with -E2BIG and maps nothing past the IOVA it reached.
+ */
+#define UIOMMU_SHADOW_WALK_MAX (1u << 20)
+
 #endif /* UIOMMU_CONFIG_H */
