@@ -8,7 +8,13 @@ Checks: --help and usage errors exit 0 and 2 without starting EAL; a run of
 every registered scenario (names from --list) with --quick and --no-huge
 exits 0; its JSON parses and names every scenario either as a result or as
 not measured (never failed); the CSV has one row per result; the plot is
-written when gnuplot is installed. Timing is never asserted.
+written when gnuplot is installed. The uiommu scenarios (poll, trap's
+cmdq-eventfd, tput, scale, translate) must produce every result their
+targets and the documentation name, and every target of a measured
+scenario must be evaluated (MET or MISSED, never n.a.); kernel is either
+measured (map, unmap, unmap64 and/or hwpt-inv1/32/256) or skipped with a
+reason. Timing is never
+asserted.
 """
 import csv
 import json
@@ -17,6 +23,23 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+# Results the uiommu scenarios must produce (their targets read them).
+EXPECTED = {
+    'poll': ['rtt', 'rtt-bare', 'sync-only', 'rtt-prefetch'],
+    'trap': ['eventfd', 'futex', 'cmdq-eventfd'],
+    'tput': ['sync1', 'sync8', 'sync32', 'sync256', 'ring1', 'ring8',
+             'ring32', 'ring256', 'inline-sync1',
+             'inline-sync8', 'inline-sync32', 'inline-sync256',
+             'inline-dispatch32'],
+    'scale': ['idle1', 'idle4', 'idle16', 'idle64', 'idle256',
+              'per-idle-queue', 'quiet', 'flood', 'flood-b16', 'flood-b4',
+              'flood-b2'],
+    'translate': ['hit', 'miss-s2-1g', 'miss-s2-2m', 'miss-s2-4k',
+                  'chain-d14', 'chain-d19', 'chain-d24'],
+}
+KERNEL = (['map', 'unmap', 'unmap64'],
+          ['hwpt-inv1', 'hwpt-inv32', 'hwpt-inv256'])
 
 EAL = ['--no-pci', '--in-memory', '--no-huge', '-m', '256', '-l', '0-1',
        '--file-prefix', 'bench_smoke', '--no-telemetry']
@@ -70,6 +93,26 @@ def main():
                 fail('scenario %s failed: %s' % (n, notes[n]['why']))
             if n in measured and n in notes:
                 fail('scenario %s both measured and not measured' % n)
+        got = {(r['scenario'], r['variant']) for r in doc['results']}
+        for sc, variants in EXPECTED.items():
+            if sc not in names:
+                fail('scenario %s is not registered' % sc)
+            for v in variants:
+                if (sc, v) not in got:
+                    fail('result %s/%s missing' % (sc, v))
+        if 'kernel' in measured:
+            # A part (VFIO, or the iommufd invalidation) may be skipped
+            # where its device is missing, never half measured.
+            parts = [all(('kernel', v) in got for v in part) for part in KERNEL]
+            if not any(parts):
+                fail('kernel measured but no complete part: %s' %
+                     sorted(v for s, v in got if s == 'kernel'))
+        elif 'kernel' not in notes or notes['kernel']['status'] != 'skipped' \
+                or not notes['kernel']['why']:
+            fail('kernel neither measured nor skipped with a reason')
+        for t in doc['targets']:
+            if t['scenario'] in measured and t['status'] not in ('MET', 'MISSED'):
+                fail('target "%s" not evaluated: %s' % (t['label'], t['why']))
         if len(rows) != 1 + len(doc['results']):
             fail('CSV rows %d != results %d' % (len(rows) - 1, len(doc['results'])))
         if shutil.which('gnuplot'):
