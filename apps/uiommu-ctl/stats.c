@@ -9,9 +9,9 @@
  * (those that are not polling answer -ENOENT). EVENTS_READ pops records
  * and is therefore refused to an admin connection: "events" shows the
  * per-vIOMMU counters STATS has instead ("events", "events_lost": the
- * records the manager core raised itself, C_BAD_STE / C_BAD_STREAMID on
- * CFGI, and those it dropped); the records themselves, device faults
- * included, belong to the VM that owns the vIOMMU.
+ * records raised for the vIOMMU, by the manager core at CFGIs (C_BAD_STE,
+ * C_BAD_STREAMID) and by the backend for device faults, and those
+ * dropped); the records themselves belong to the VM that owns the vIOMMU.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -195,7 +195,7 @@ ctl_cmd_events(struct ctl *x, int argc, char **argv)
 			jw_obj_end(&x->j);
 		} else {
 			printf("VM %u vIOMMU %u (%s, VMID %" PRIu64 "): %" PRIu64
-			       " configuration fault records raised, %" PRIu64
+			       " fault records raised, %" PRIu64
 			       " lost\n", e->vm_id, e->id, e->name, e->a, ev,
 			       lost);
 		}

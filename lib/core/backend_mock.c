@@ -208,7 +208,9 @@ mock_vdevice_set_ste(void *dev_priv, const struct uiommu_ste_info *ste)
 
 	if (st.nr_ste < RTE_DIM(st.ste))
 		st.ste[st.nr_ste++] = (struct uiommu_mock_ste_rec){
-			.vsid = d->vsid, .blocked = ste == NULL,
+			.vsid = d->vsid,
+			.blocked = ste == NULL || !ste->valid,
+			.invalid = ste != NULL && !ste->valid,
 			.config = ste != NULL ? ste->config : 0,
 		};
 	return rc;

@@ -36,6 +36,11 @@
  * stream table, or an STE the backend refuses (-EINVAL, -EOPNOTSUPP)
  * blocks the device and raises C_BAD_STE / C_BAD_STREAMID on the vIOMMU's
  * event ring: it is the guest's configuration error, not a queue error.
+ * An STE with V = 0, or one that does not decode, reaches the backend as
+ * an invalid STE (valid = 0, raw words as read), so that a backend that
+ * sees transactions records C_BAD_STE for each, as SMMUv3 does; a device
+ * without an STE (no stream table, vSID beyond it) is blocked with a NULL
+ * STE, whose transactions abort silently (STE.Config = abort).
  * The CFGI itself then enters the batch so that backends drop cached
  * configuration (CDs, IOTLB entries tagged by the stream).
  *
@@ -148,14 +153,21 @@ batch_flush(struct uiommu_vcmdq *q, const struct uiommu_viommu *v,
 	return q->inv_cmd[done];
 }
 
-/* Block a device whose configuration the guest got wrong; raise an event. */
+/*
+ * Block a device whose configuration the guest got wrong; raise an event.
+ * @p bad is the guest's STE as read, decoded as invalid (valid = 0), when
+ * the STE itself is wrong: the backend then reports C_BAD_STE for each of
+ * the device's transactions. NULL when there is no STE to speak of (no
+ * stream table, vSID beyond it): the backend blocks silently.
+ */
 static void
 ste_block(struct uiommu_vcmdq *q, struct uiommu_viommu *v,
-	  struct uiommu_vdevice *d, uint8_t event)
+	  struct uiommu_vdevice *d, uint8_t event,
+	  const struct uiommu_ste_info *bad)
 {
 	if (v->ops->vdevice_set_ste != NULL) {
 		CORE_STAT_ADD(q->ctr.backend_calls, 1);
-		(void)v->ops->vdevice_set_ste(d->priv, NULL);
+		(void)v->ops->vdevice_set_ste(d->priv, bad);
 	}
 	__atomic_store_n(&d->blocked, true, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->ste_config, UIOMMU_STE_CFG_ABORT, __ATOMIC_RELAXED);
@@ -178,29 +190,33 @@ ste_apply(struct uiommu_vcmdq *q, struct uiommu_viommu *v,
 	int rc;
 
 	if (!v->strtab_set || ((uint64_t)d->vsid >> v->strtab_log2) != 0) {
-		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STREAMID);
+		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STREAMID, NULL);
 		return 0;
 	}
 	p = uiommu_gmem_ptr(v->gmem, v->strtab_gpa +
 			    (uint64_t)d->vsid * UIOMMU_STE_SIZE, UIOMMU_STE_SIZE);
 	if (unlikely(p == NULL)) {
 		/* Not possible while the table is registered; be safe. */
-		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STE);
+		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STE, NULL);
 		return 0;
 	}
 	/* One load per word: the copy is what gets decoded. */
 	for (unsigned int i = 0; i < 8; i++)
 		raw[i] = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
 	if (uiommu_ste_decode(raw, &info) != 0) {
-		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STE);
+		/* An illegal STE is an invalid one: the raw words, valid = 0. */
+		memset(&info, 0, sizeof(info));
+		memcpy(info.raw, raw, sizeof(info.raw));
+		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STE, &info);
 		return 0;
 	}
 	if (v->ops->vdevice_set_ste == NULL) {
-		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STE);
+		ste_block(q, v, d, UIOMMU_EVT_C_BAD_STE, NULL);
 		return 0;
 	}
 	CORE_STAT_ADD(q->ctr.backend_calls, 1);
-	rc = v->ops->vdevice_set_ste(d->priv, info.valid ? &info : NULL);
+	/* V = 0 reaches the backend as such (C_BAD_STE per transaction). */
+	rc = v->ops->vdevice_set_ste(d->priv, &info);
 	if (rc == -EINVAL || rc == -EOPNOTSUPP) {
 		/* The backend cannot honour this configuration: blocked. */
 		CORE_STAT_ADD(d->ste_bad, 1);
@@ -283,6 +299,10 @@ dispatch_round(struct uiommu_vcmdq *q, struct uiommu_viommu *v, uint32_t n,
 			e = &q->batch[nb];
 			inv_init(e, c, &ci, v->vmid);
 			e->op = UIOMMU_CMD_TLBI_NH_ALL;
+			/* The raw copy too: a pass-through must not see NSNH. */
+			e->raw[0] = rte_cpu_to_le_64(UIOMMU_CMD_TLBI_NH_ALL);
+			e->raw[1] = 0;
+			inv_force_raw_vmid(e, v->vmid);
 			break;
 		case UIOMMU_CMD_ATC_INV:
 			d = vdev_lookup(v, ci.sid);

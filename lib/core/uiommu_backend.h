@@ -146,6 +146,13 @@ enum uiommu_event_id {
 /** Access type for translate(). */
 #define UIOMMU_ACCESS_READ  (1u << 0)
 #define UIOMMU_ACCESS_WRITE (1u << 1)
+/**
+ * translate() flag: an inspection, not a device transaction. A fault is
+ * returned in out->fault as usual but recorded nowhere (no event-queue
+ * record, no counter); only caches (IOTLB) may change. Given with READ
+ * and/or WRITE.
+ */
+#define UIOMMU_ACCESS_PROBE (1u << 2)
 
 /** One stage of a translation, for inspection (uiommu-ctl translate). */
 struct uiommu_xlate_stage {
@@ -192,9 +199,19 @@ struct uiommu_backend_ops {
 	/** Unbind; the device is blocked first. Never fails. */
 	void (*vdevice_free)(void *dev_priv);
 	/**
-	 * Apply the guest's validated STE to the device (CFGI_STE), or block it
-	 * when ste is NULL. Must not leave the device on a stale configuration:
-	 * on failure the device is blocked (abort) and the error returned.
+	 * Apply the guest's STE to the device (CFGI_STE, CFGI_ALL). Three cases:
+	 *  - ste == NULL: the manager blocks the device; there is no guest STE
+	 *    to speak of (no stream table, vSID beyond it, STE unreadable).
+	 *    Its transactions are terminated without an event, as for
+	 *    STE.Config = abort. A new vDEVICE (never configured) is in this
+	 *    state too.
+	 *  - ste->valid == 0: the guest's STE is invalid: V = 0, or it did not
+	 *    decode (then ste->raw holds the words as read and every other
+	 *    field is 0). The device is blocked; a backend that sees the
+	 *    device's transactions records C_BAD_STE for each one (SMMUv3).
+	 *  - otherwise: an STE validated by uiommu_ste_decode().
+	 * Must not leave the device on a stale configuration: on failure the
+	 * device is blocked (abort) and the error returned.
 	 */
 	int (*vdevice_set_ste)(void *dev_priv, const struct uiommu_ste_info *ste);
 	/**
@@ -205,7 +222,11 @@ struct uiommu_backend_ops {
 	 */
 	int (*invalidate)(void *priv, const struct uiommu_inv *batch,
 			  unsigned int n, unsigned int *done);
-	/** Translate a device access (soft and inspection). -EFAULT fills out->fault. */
+	/**
+	 * Translate a device access (soft and inspection). -EFAULT fills
+	 * out->fault; the fault is also recorded on the event queue like any
+	 * transaction's, unless access has UIOMMU_ACCESS_PROBE.
+	 */
 	int (*translate)(void *dev_priv, uint64_t iova, uint32_t access,
 			 struct uiommu_xlate *out);
 	/** Pop up to n events of this vIOMMU. @return number popped; *lost set to events dropped since last call. */
@@ -216,6 +237,14 @@ struct uiommu_backend_ops {
 	 * rang), called by the polling lcore. @return units of work done.
 	 */
 	unsigned int (*poll)(void *priv, unsigned int budget);
+	/**
+	 * Optional: the event records of this vIOMMU's backend queue since
+	 * viommu_alloc (monotonic): *recorded taken into the queue (read or
+	 * not), *dropped refused because it was full. May run on any thread,
+	 * concurrently with the fast path. The core adds them to its own
+	 * (uiommu_viommu_info.events / events_lost).
+	 */
+	void (*event_count)(void *priv, uint64_t *recorded, uint64_t *dropped);
 };
 
 /** Register a backend (from a constructor). */

@@ -345,8 +345,14 @@ struct uiommu_viommu_info {
 	uint32_t strtab_log2;     /**< its log2 size */
 	uint32_t nr_vdevices;     /**< published vDEVICEs */
 	uint32_t nr_vcmdqs;       /**< published vCMDQs */
-	uint64_t events;          /**< events the core raised */
-	uint64_t events_lost;     /**< events the core dropped (ring full) */
+	/**
+	 * Event records raised for the vIOMMU, read or not: those the core
+	 * raises (C_BAD_STE / C_BAD_STREAMID at a CFGI) plus the backend's
+	 * (device faults: translation faults, C_BAD_STE of an invalid STE,
+	 * the vfio backend's MAP_LIMIT, ...; backends with an event_count op).
+	 */
+	uint64_t events;
+	uint64_t events_lost;     /**< records dropped, ring full (core + backend) */
 };
 
 /**
@@ -422,6 +428,10 @@ int uiommu_vdevice_info_get(const struct uiommu_vdevice *d,
 
 /**
  * Translate a device access through the backend (inspection: uiommu-ctl).
+ * It is a probe, not a transaction: the backend is called with
+ * UIOMMU_ACCESS_PROBE, so a fault comes back in out->fault and is recorded
+ * nowhere (no event on the vIOMMU's queue); only the backend's caches
+ * (IOTLB) may change.
  * @param d  the vDEVICE
  * @param iova  address the device would access
  * @param access  UIOMMU_ACCESS_READ and/or UIOMMU_ACCESS_WRITE
@@ -656,7 +666,8 @@ enum uiommu_mock_op {
 /** One recorded set_ste call. */
 struct uiommu_mock_ste_rec {
 	uint32_t vsid;     /**< device's vSID */
-	bool blocked;      /**< called with ste == NULL */
+	bool blocked;      /**< called with ste == NULL or ste->valid == 0 */
+	bool invalid;      /**< called with ste->valid == 0 (a guest STE error) */
 	uint8_t config;    /**< STE.Config when not blocked */
 };
 

@@ -237,7 +237,9 @@ uiommu_vdevice_translate(struct uiommu_vdevice *d, uint64_t iova,
 		return -EOPNOTSUPP;
 	memset(out, 0, sizeof(*out));
 	core_lock();
-	rc = d->viommu->ops->translate(d->priv, iova, access, out);
+	/* An inspection: a fault is returned, never recorded as an event. */
+	rc = d->viommu->ops->translate(d->priv, iova,
+				       access | UIOMMU_ACCESS_PROBE, out);
 	core_unlock();
 	return rc;
 }

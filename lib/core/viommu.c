@@ -349,6 +349,13 @@ uiommu_viommu_info_get(const struct uiommu_viommu *v,
 	info->nr_vcmdqs = v->nr_vcmdq;
 	info->events = CORE_STAT_GET(v->evq->raised);
 	info->events_lost = CORE_STAT_GET(v->evq->lost);
+	if (v->ops->event_count != NULL) {
+		uint64_t rec = 0, drop = 0;
+
+		v->ops->event_count(v->priv, &rec, &drop);
+		info->events += rec;
+		info->events_lost += drop;
+	}
 	core_unlock();
 	return 0;
 }

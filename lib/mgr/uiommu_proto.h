@@ -371,7 +371,7 @@ struct uiommu_msg_translate_reply {
 	uint32_t rsvd;                    /**< zero */
 	uint64_t contig;                  /**< bytes contiguous and equally permitted from iova */
 	struct uiommu_proto_xlate_stage s1; /**< IOVA -> IPA */
-	struct uiommu_proto_xlate_stage s2; /**< IPA -> PA (host offset hidden: out = IPA) */
+	struct uiommu_proto_xlate_stage s2; /**< IPA -> host: in = IPA, out = 0 (host addresses never disclosed) */
 	struct uiommu_proto_event fault;  /**< when UIOMMU_XLATE_F_FAULT */
 };
 

@@ -5,22 +5,27 @@
  * Design. The record of what the sink holds is a lib/iova IOAS: one area
  * per sink map, backing = host address, owner = log2 of the guest leaf
  * size the area is made of (bypass runs use 4 KiB). It answers the two
- * questions a refresh asks — which area holds an address (widening) and
- * which areas meet a range (the "have" list) — in O(log n), and it is what
- * makes "unmap exactly an earlier map" hold by construction.
+ * questions a refresh asks — which area holds an address (widening,
+ * remainders) and which areas meet a range (the "have" list) — in
+ * O(log n), and it is what makes "unmap exactly an earlier map" hold by
+ * construction.
  *
  * A refresh builds two sorted, disjoint run lists in per-shadow scratch
- * arrays ("want" from the guest, "have" from the record), marks the runs
- * equal in both, and applies the difference. The scratch arrays grow
- * geometrically and are kept, so a steady state allocates nothing; they
- * never hold more than max_maps runs (want) or the record's areas (have).
+ * arrays ("want" from the guest plus the remainders, "have" from the
+ * record), marks the runs equal in both, and applies the difference. The
+ * scratch arrays grow geometrically and are kept, so a steady state
+ * allocates nothing; want never holds more than max_maps runs.
  *
  * Bounds. Every stage-1 walk goes through uiommu_lpae_walk(), whose reads
- * go through shadow_read_pte(): the descriptor must lie in guest RAM, it is
- * read once with acquire ordering (pairs with the guest's release store
- * that published it). Each walker call covers at least one leaf or one
- * empty table entry and is counted against walk_max, so a refresh ends in
- * at most walk_max + 2 walks whatever the guest's tables hold.
+ * go through shadow_read_pte(): the descriptor must lie in guest RAM
+ * readable at stage 2, and it is read once with acquire ordering (pairs
+ * with the guest's release store that published it). Each walker call
+ * covers at least one leaf or one empty table entry and is counted
+ * against walk_max, so a refresh makes at most walk_max walker calls
+ * whatever the guest's tables hold.
+ *
+ * Cost: O(walk calls + areas in range * log areas) plus one sink call per
+ * changed run; an unchanged range costs no sink call.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +44,7 @@
 #define PAGE_SHIFT 12
 #define PAGE_MASK ((1ULL << PAGE_SHIFT) - 1)
 #define NO_REGION 0xff
+#define PROT_RW (UIOMMU_PROT_READ | UIOMMU_PROT_WRITE)
 
 /* [iova, iova + len - 1] -> [hva, ...]: one sink mapping (or its plan). */
 struct run {
@@ -67,11 +73,12 @@ struct gen {
 	size_t n;            /* runs in sh->want */
 	uint32_t steps;      /* walker calls made */
 	int err;             /* first error: nothing described past it */
+	uint64_t stop;       /* first IOVA not described (when err) */
 };
 
 /* What shadow_read_pte() needs. */
 struct walk_ctx {
-	const struct uiommu_gmem *gm;
+	const struct uiommu_shadow *sh;
 	bool affd;
 };
 
@@ -110,20 +117,64 @@ prot_of(uint32_t ioas_flags)
 	       ((ioas_flags & UIOMMU_IOAS_MAP_WRITEABLE) ? UIOMMU_PROT_WRITE : 0);
 }
 
-/* Read one guest descriptor: inside RAM, once, acquire. */
+static inline uint8_t
+area_shift(const struct uiommu_ioas_area_info *ai)
+{
+	return (uint8_t)(uintptr_t)ai->owner;
+}
+
+/* Stage-2 permission of region i. */
+static inline uint32_t
+s2_prot(const struct uiommu_shadow *sh, uint32_t i)
+{
+	return sh->cfg.s2_prot != NULL ? sh->cfg.s2_prot[i] & PROT_RW : PROT_RW;
+}
+
+/* Index of the region holding [gpa, gpa + len - 1] whole, or -1. */
+static int
+region_of_gpa(const struct uiommu_gmem *gm, uint64_t gpa, uint64_t len)
+{
+	uint64_t last;
+
+	if (len == 0 || __builtin_add_overflow(gpa, len - 1, &last))
+		return -1;
+	for (uint32_t i = 0; i < gm->nr; i++)
+		if (gpa >= gm->r[i].gpa && last <= gm->r[i].last)
+			return (int)i;
+	return -1;
+}
+
+/* Index of the region whose host mapping holds hva, or NO_REGION. */
+static uint8_t
+region_of_hva(const struct uiommu_gmem *gm, uint64_t hva)
+{
+	for (uint32_t i = 0; i < gm->nr; i++) {
+		const struct uiommu_gmem_region *r = &gm->r[i];
+		uint64_t h = (uint64_t)(uintptr_t)r->hva;
+
+		if (hva >= h && hva - h <= r->last - r->gpa)
+			return (uint8_t)i;
+	}
+	return NO_REGION;
+}
+
+/* Read one guest descriptor: in RAM readable at stage 2, once, acquire. */
 static int
 shadow_read_pte(void *ctx, uint64_t table_addr, uint64_t byte_offset,
 		uint64_t *pte)
 {
 	const struct walk_ctx *c = ctx;
+	const struct uiommu_gmem *gm = c->sh->cfg.gmem;
+	uint64_t gpa = table_addr + byte_offset, v;
 	const uint64_t *p;
-	uint64_t v;
+	int i;
 
 	if ((byte_offset & 7) != 0 || byte_offset >= UIOMMU_LPAE_GRANULE)
 		return -EINVAL;
-	p = uiommu_gmem_ptr(c->gm, table_addr + byte_offset, sizeof(*p));
-	if (p == NULL)
+	i = region_of_gpa(gm, gpa, sizeof(*p));
+	if (i < 0 || !(s2_prot(c->sh, (uint32_t)i) & UIOMMU_PROT_READ))
 		return -EFAULT;
+	p = (const uint64_t *)(gm->r[i].hva + (gpa - gm->r[i].gpa));
 	v = rte_le_to_cpu_64(__atomic_load_n(p, __ATOMIC_ACQUIRE));
 	/* AFFD: the access flag reads as set (ignored outside leaves). */
 	if (c->affd)
@@ -136,7 +187,7 @@ static void
 walk_cfg(const struct uiommu_shadow *sh, struct walk_ctx *ctx,
 	 struct uiommu_lpae_walk_cfg *cfg)
 {
-	ctx->gm = sh->cfg.gmem;
+	ctx->sh = sh;
 	ctx->affd = sh->s1.affd;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->stage = 1;
@@ -181,7 +232,7 @@ walk_one(const struct uiommu_lpae_walk_cfg *cfg, unsigned int start,
 	/* An unreadable table: skip the whole entry that points to it. */
 	if (res->fault == UIOMMU_LPAE_FAULT_WALK_EABT) {
 		if (lvl == start)
-			return -1;
+			return -1;   /* the top table: nothing translates */
 		lvl--;
 	}
 	mask = (1ULL << UIOMMU_LPAE_LVL_SHIFT(lvl)) - 1;
@@ -190,12 +241,21 @@ walk_one(const struct uiommu_lpae_walk_cfg *cfg, unsigned int start,
 	return 1;
 }
 
+static void
+gen_stop(struct gen *g, int err, uint64_t at)
+{
+	if (g->err == 0) {
+		g->err = err;
+		g->stop = at;
+	}
+}
+
+/* Count one walker call; false (and the error set) past walk_max. */
 static bool
-gen_step(struct gen *g)
+gen_step(struct gen *g, uint64_t iova)
 {
 	if (g->steps >= g->sh->cfg.walk_max) {
-		if (g->err == 0)
-			g->err = -E2BIG;
+		gen_stop(g, -E2BIG, iova);
 		return false;
 	}
 	g->steps++;
@@ -204,8 +264,7 @@ gen_step(struct gen *g)
 
 /* Append a run, merged into the previous one when contiguous and alike. */
 static void
-gen_push(struct gen *g, uint64_t iova, uint64_t len, uint64_t hva,
-	 uint32_t prot, uint8_t shift, uint8_t region)
+gen_push(struct gen *g, const struct run *r)
 {
 	struct uiommu_shadow *sh = g->sh;
 	struct run *p;
@@ -214,25 +273,57 @@ gen_push(struct gen *g, uint64_t iova, uint64_t len, uint64_t hva,
 		return;
 	if (g->n > 0 && !sh->cfg.no_coalesce) {
 		p = &sh->want[g->n - 1];
-		if (p->iova + p->len == iova && p->hva + p->len == hva &&
-		    p->prot == prot && p->shift == shift &&
-		    p->region == region) {
-			p->len += len;
+		if (p->iova + p->len == r->iova && p->hva + p->len == r->hva &&
+		    p->prot == r->prot && p->shift == r->shift &&
+		    p->region == r->region) {
+			p->len += r->len;
 			return;
 		}
 	}
+	/* More runs than the sink may hold: this cannot be mapped. */
 	if (sh->cfg.max_maps != 0 && g->n >= sh->cfg.max_maps) {
-		g->err = -ENOSPC;
+		gen_stop(g, -ENOSPC, r->iova);
 		return;
 	}
 	if (vec_reserve(&sh->want, &sh->want_cap, g->n + 1) != 0) {
-		g->err = -ENOMEM;
+		gen_stop(g, -ENOMEM, r->iova);
 		return;
 	}
-	sh->want[g->n++] = (struct run){
-		.iova = iova, .len = len, .hva = hva, .prot = prot,
-		.shift = shift, .region = region,
-	};
+	sh->want[g->n] = *r;
+	sh->want[g->n].keep = 0;
+	g->n++;
+}
+
+/* A piece [iova, last] -> hva: clipped to the sink's usable IOVA ranges. */
+static void
+gen_emit(struct gen *g, uint64_t iova, uint64_t last, uint64_t hva,
+	 uint32_t prot, uint8_t shift, uint8_t region)
+{
+	const struct uiommu_shadow_cfg *c = &g->sh->cfg;
+	struct run r = { .prot = prot, .shift = shift, .region = region };
+	uint64_t covered = 0;
+
+	if (c->iova_ranges == NULL || c->nr_iova_ranges == 0) {
+		r.iova = iova;
+		r.len = last - iova + 1;
+		r.hva = hva;
+		gen_push(g, &r);
+		return;
+	}
+	for (uint32_t i = 0; i < c->nr_iova_ranges && g->err == 0; i++) {
+		uint64_t s = RTE_MAX(iova, c->iova_ranges[i].start);
+		uint64_t l = RTE_MIN(last, c->iova_ranges[i].last);
+
+		if (s > l)
+			continue;
+		r.iova = s;
+		r.len = l - s + 1;
+		r.hva = hva + (s - iova);
+		covered += r.len;
+		gen_push(g, &r);
+	}
+	if (g->err == 0 && covered != last - iova + 1)
+		g->sh->st.iova_excluded++;
 }
 
 /* Leaf [iova, last] -> GPA oa: through the RAM regions (sorted by GPA). */
@@ -250,15 +341,18 @@ gen_leaf(struct gen *g, uint64_t iova, uint64_t last, uint64_t oa,
 	for (uint32_t i = 0; i < gm->nr && g->err == 0; i++) {
 		const struct uiommu_gmem_region *r = &gm->r[i];
 		uint64_t s = RTE_MAX(oa, r->gpa), l = RTE_MIN(oa_last, r->last);
+		uint32_t p = prot & s2_prot(g->sh, i);
 
 		if (s > l)
 			continue;
 		covered += l - s + 1;
-		gen_push(g, iova + (s - oa), l - s + 1,
-			 (uint64_t)(uintptr_t)r->hva + (s - r->gpa), prot, shift,
+		if (p == 0)
+			continue;
+		gen_emit(g, iova + (s - oa), iova + (l - oa),
+			 (uint64_t)(uintptr_t)r->hva + (s - r->gpa), p, shift,
 			 (uint8_t)i);
 	}
-	if (covered != span + 1)
+	if (g->err == 0 && covered != span + 1)
 		g->sh->st.s2_misses++;
 }
 
@@ -290,7 +384,7 @@ gen_walk(struct gen *g, uint64_t a, uint64_t b)
 	b = RTE_MIN(b, s1_top(g->sh));
 	/* Each call moves past one leaf or empty entry; gen_step bounds it. */
 	for (iova = a;;) {
-		if (!gen_step(g))
+		if (!gen_step(g, iova))
 			return;
 		kind = walk_one(&cfg, start, iova, &res, &lo, &hi);
 		if (kind < 0)
@@ -318,11 +412,11 @@ gen_bypass(struct gen *g, uint64_t a, uint64_t b)
 	for (uint32_t i = 0; i < gm->nr && g->err == 0; i++) {
 		const struct uiommu_gmem_region *r = &gm->r[i];
 		uint64_t s = RTE_MAX(a, r->gpa), l = RTE_MIN(b, r->last);
+		uint32_t p = s2_prot(g->sh, i);
 
-		if (s <= l)
-			gen_push(g, s, l - s + 1,
-				 (uint64_t)(uintptr_t)r->hva + (s - r->gpa),
-				 UIOMMU_PROT_READ | UIOMMU_PROT_WRITE,
+		if (s <= l && p != 0)
+			gen_emit(g, s, l,
+				 (uint64_t)(uintptr_t)r->hva + (s - r->gpa), p,
 				 PAGE_SHIFT, (uint8_t)i);
 	}
 }
@@ -340,24 +434,44 @@ widen_current(struct gen *g, uint64_t *a, uint64_t *b)
 	walk_cfg(g->sh, &ctx, &cfg);
 	if (uiommu_lpae_walk_geometry(&cfg, &start, NULL, NULL) != 0)
 		return;
-	if (*a <= s1_top(g->sh) && gen_step(g) &&
+	if (*a <= s1_top(g->sh) && gen_step(g, *a) &&
 	    walk_one(&cfg, start, *a, &res, &lo, &hi) >= 0)
 		*a = RTE_MIN(*a, lo);
-	if (*b <= s1_top(g->sh) && gen_step(g) &&
+	if (*b <= s1_top(g->sh) && gen_step(g, *b) &&
 	    walk_one(&cfg, start, *b, &res, &lo, &hi) >= 0)
 		*b = RTE_MAX(*b, hi);
 }
 
-/* Widen [*a, *b] to the recorded areas holding its ends. */
+/* Widen [*a, *b] to whole old leaves of the areas holding its ends. */
 static void
-widen_recorded(const struct uiommu_shadow *sh, uint64_t *a, uint64_t *b)
+widen_old(const struct uiommu_shadow *sh, uint64_t *a, uint64_t *b)
 {
 	struct uiommu_ioas_area_info ai;
+	uint64_t mask;
 
-	if (uiommu_ioas_lookup(sh->rec, *a, &ai) == 0)
-		*a = RTE_MIN(*a, ai.iova);
-	if (uiommu_ioas_lookup(sh->rec, *b, &ai) == 0)
-		*b = RTE_MAX(*b, ai.last);
+	if (uiommu_ioas_lookup(sh->rec, *a, &ai) == 0) {
+		mask = (1ULL << area_shift(&ai)) - 1;
+		*a = RTE_MAX(ai.iova, *a & ~mask);
+	}
+	if (uiommu_ioas_lookup(sh->rec, *b, &ai) == 0) {
+		mask = (1ULL << area_shift(&ai)) - 1;
+		*b = RTE_MIN(ai.last, *b | mask);
+	}
+}
+
+/* A remainder run: part [s, l] of a recorded area, kept as it is. */
+static void
+push_remainder(struct gen *g, const struct uiommu_ioas_area_info *ai,
+	       uint64_t s, uint64_t l)
+{
+	uint64_t hva = ai->backing + (s - ai->iova);
+	struct run r = {
+		.iova = s, .len = l - s + 1, .hva = hva,
+		.prot = prot_of(ai->prot), .shift = area_shift(ai),
+		.region = region_of_hva(g->sh->cfg.gmem, hva),
+	};
+
+	gen_push(g, &r);
 }
 
 struct have_ctx {
@@ -379,7 +493,7 @@ have_cb(const struct uiommu_ioas_area_info *ai, void *arg)
 	sh->have[h->n++] = (struct run){
 		.iova = ai->iova, .len = ai->last - ai->iova + 1,
 		.hva = ai->backing, .prot = prot_of(ai->prot),
-		.shift = (uint8_t)(uintptr_t)ai->owner, .region = NO_REGION,
+		.shift = area_shift(ai), .region = NO_REGION,  /* not compared */
 	};
 	return 0;
 }
@@ -389,6 +503,13 @@ run_equal(const struct run *x, const struct run *y)
 {
 	return x->iova == y->iova && x->len == y->len && x->hva == y->hva &&
 	       x->prot == y->prot && x->shift == y->shift;
+}
+
+static void
+report(struct uiommu_shadow *sh, int err, uint64_t iova)
+{
+	if (sh->cfg.ops->report != NULL)
+		sh->cfg.ops->report(sh->cfg.ctx, err, iova);
 }
 
 static int
@@ -405,16 +526,23 @@ sink_unmap(struct uiommu_shadow *sh, const struct run *h)
 	return 0;
 }
 
+/* Map one run in the sink and record it; *told: the limit was reported. */
 static int
-sink_map(struct uiommu_shadow *sh, const struct run *w)
+sink_map(struct uiommu_shadow *sh, const struct run *w, bool *told)
 {
 	uint64_t iova = w->iova;
 	int rc;
 
-	/* Record first: the record's area limit is max_maps. */
+	if (sh->cfg.max_maps != 0 &&
+	    uiommu_ioas_num_areas(sh->rec) >= sh->cfg.max_maps) {
+		rc = -ENOSPC;
+		goto limit;
+	}
 	rc = uiommu_ioas_map(sh->rec, w->hva, w->len, &iova,
 			     UIOMMU_IOAS_MAP_FIXED_IOVA | ioas_prot(w->prot),
 			     (void *)(uintptr_t)w->shift);
+	if (rc == -ENOMEM)
+		report(sh, rc, w->iova);
 	if (rc != 0)
 		return rc;
 	rc = sh->cfg.ops->map(sh->cfg.ctx, w->iova, w->len, w->hva, w->prot);
@@ -422,10 +550,18 @@ sink_map(struct uiommu_shadow *sh, const struct run *w)
 		sh->st.sink_errors++;
 		RTE_VERIFY(uiommu_ioas_unmap(sh->rec, w->iova, w->len,
 					     NULL) == 0);
+		if (rc == -ENOSPC)
+			goto limit;
 		return rc;
 	}
 	sh->st.maps++;
 	return 0;
+limit:
+	if (!*told) {
+		*told = true;
+		report(sh, -ENOSPC, w->iova);
+	}
+	return rc;
 }
 
 int
@@ -433,7 +569,9 @@ uiommu_shadow_refresh(struct uiommu_shadow *sh, uint64_t first, uint64_t last)
 {
 	struct gen g = { .sh = sh };
 	struct have_ctx hc = { .sh = sh };
-	uint64_t a, b;
+	struct uiommu_ioas_area_info left, right;
+	bool has_left = false, has_right = false, told = false;
+	uint64_t a, b, ef, el;
 	size_t i, j;
 	int rc_unmap = 0, rc_map = 0;
 
@@ -443,22 +581,35 @@ uiommu_shadow_refresh(struct uiommu_shadow *sh, uint64_t first, uint64_t last)
 	a = first & ~PAGE_MASK;
 	b = last | PAGE_MASK;
 
-	/* 1. Whole leaves, whole recorded areas. */
+	/* 1. Whole old leaves, whole current leaves. */
+	widen_old(sh, &a, &b);
 	if (sh->mode == UIOMMU_SHADOW_S1)
 		widen_current(&g, &a, &b);
-	widen_recorded(sh, &a, &b);
+	/* 2. Areas sticking out keep their outside part. */
+	if (uiommu_ioas_lookup(sh->rec, a, &left) == 0 && left.iova < a)
+		has_left = true;
+	if (uiommu_ioas_lookup(sh->rec, b, &right) == 0 && right.last > b)
+		has_right = true;
+	ef = has_left ? left.iova : a;
+	el = has_right ? right.last : b;
 
-	/* 2. The desired state of [a, b]. */
+	/* 3. The desired state of [ef, el], in IOVA order. */
+	if (has_left)
+		push_remainder(&g, &left, left.iova, a - 1);
 	if (sh->mode == UIOMMU_SHADOW_S1 && g.err == 0)
 		gen_walk(&g, a, b);
 	else if (sh->mode == UIOMMU_SHADOW_BYPASS)
 		gen_bypass(&g, a, b);
+	if (has_right)
+		push_remainder(&g, &right, b + 1, right.last);
 	sh->st.walk_steps += g.steps;
 
-	/* 3. What is recorded there, and the diff. */
-	(void)uiommu_ioas_foreach(sh->rec, a, b, have_cb, &hc);
-	if (hc.err != 0)
+	/* 4. What is recorded there, and the diff. */
+	(void)uiommu_ioas_foreach(sh->rec, ef, el, have_cb, &hc);
+	if (hc.err != 0) {
+		report(sh, hc.err, ef);
 		return hc.err;       /* cannot list: change nothing */
+	}
 	for (i = 0; i < hc.n; i++)
 		sh->have[i].keep = 0;
 	for (i = 0, j = 0; i < hc.n && j < g.n;) {
@@ -477,7 +628,7 @@ uiommu_shadow_refresh(struct uiommu_shadow *sh, uint64_t first, uint64_t last)
 		}
 	}
 
-	/* 4. Unmaps (always), then maps (unless an unmap failed). */
+	/* 5. Unmaps (always), then maps (unless an unmap failed). */
 	for (i = 0; i < hc.n; i++) {
 		int rc;
 
@@ -489,7 +640,12 @@ uiommu_shadow_refresh(struct uiommu_shadow *sh, uint64_t first, uint64_t last)
 	}
 	for (j = 0; j < g.n && rc_unmap == 0 && rc_map == 0; j++)
 		if (!sh->want[j].keep)
-			rc_map = sink_map(sh, &sh->want[j]);
+			rc_map = sink_map(sh, &sh->want[j], &told);
+
+	/* 6. Say why the state is incomplete. */
+	if (g.err == -E2BIG || g.err == -ENOMEM ||
+	    (g.err == -ENOSPC && !told))
+		report(sh, g.err, g.stop);
 	if (rc_unmap != 0)
 		return rc_unmap;
 	return g.err != 0 ? g.err : rc_map;
@@ -509,6 +665,39 @@ uiommu_shadow_configure(struct uiommu_shadow *sh, enum uiommu_shadow_mode mode,
 	}
 	sh->mode = mode;
 	return uiommu_shadow_refresh(sh, 0, UINT64_MAX);
+}
+
+int
+uiommu_shadow_purge(struct uiommu_shadow *sh, uint64_t hva, uint64_t last)
+{
+	struct have_ctx hc = { .sh = sh };
+	int rc = 0, r;
+
+	if (sh == NULL || hva > last)
+		return -EINVAL;
+	(void)uiommu_ioas_foreach(sh->rec, 0, UINT64_MAX, have_cb, &hc);
+	if (hc.err != 0)
+		return hc.err;
+	for (size_t i = 0; i < hc.n; i++) {
+		const struct run *h = &sh->have[i];
+
+		if (!uiommu_range_overlaps(h->hva, h->hva + h->len - 1, hva,
+					   last))
+			continue;
+		r = sink_unmap(sh, h);
+		if (r != 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
+
+int
+uiommu_shadow_foreach(const struct uiommu_shadow *sh, uint64_t first,
+		      uint64_t last, uiommu_ioas_area_cb cb, void *arg)
+{
+	if (sh == NULL || cb == NULL)
+		return -EINVAL;
+	return uiommu_ioas_foreach(sh->rec, first, last, cb, arg);
 }
 
 int

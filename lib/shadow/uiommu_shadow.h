@@ -8,8 +8,8 @@
  * A shadow belongs to one device (one guest stage-1 context). Its owner
  * supplies the sink that realises mappings in the host IOMMU
  * (struct uiommu_shadow_ops: iommufd maps into a shadow IOAS with
- * IOMMU_IOAS_MAP/UNMAP; a VFIO type1 container would use
- * VFIO_IOMMU_MAP/UNMAP_DMA) and tells it what the guest configured
+ * IOMMU_IOAS_MAP/UNMAP; the vfio backend into a type1 container with
+ * VFIO_IOMMU_MAP_DMA/UNMAP_DMA) and tells it what the guest configured
  * (abort, bypass, or a stage-1 table) and what the guest invalidated. The
  * shadow keeps an exact record of what it mapped (one record area per
  * sink map call), so that every sink unmap names exactly one earlier map,
@@ -18,30 +18,46 @@
  *
  * **Refresh** (uiommu_shadow_refresh(sh, first, last)): make the sink agree
  * with the guest's current translation over [first, last]:
- *  1. widen the range to whole current leaves at both ends (one walk at
- *     each end; a TLBI by address drops every cached leaf holding it) and
- *     to whole recorded areas (a coalesced run cannot be split);
- *  2. compute the desired runs over the widened range: the stage-1 walk
+ *  1. widen the range to whole leaves at both ends: whole old leaves (the
+ *     leaf size a recorded area is made of) and whole current leaves (one
+ *     walk at each end; for an unmapped end, the span of the empty entry).
+ *     A TLBI by address drops every cached leaf holding the address;
+ *  2. remainders: a recorded area that sticks out of the widened range (a
+ *     coalesced run of several leaves) cannot be split by the sink, so its
+ *     outside part is kept as it was, as a run before (or after) the
+ *     desired ones; what the guest did not invalidate stays as it was;
+ *  3. compute the desired runs over the widened range: the stage-1 walk
  *     (uiommu_lpae_walk, every descriptor read through guest memory with
  *     bounds checks, at most walk_max walker calls), each leaf's output
- *     GPA range turned into host ranges through the RAM regions, and
- *     neighbours contiguous in IOVA and host address, with equal
- *     permissions, leaf size and region, coalesced; bypass: every RAM
+ *     GPA range turned into host ranges through the RAM regions, clipped
+ *     to the sink's usable IOVA ranges (if given), and neighbours
+ *     contiguous in IOVA and host address, with equal permissions, leaf
+ *     size and region, coalesced (unless no_coalesce); bypass: every RAM
  *     region at IOVA = GPA; abort: nothing;
- *  3. diff with the recorded areas in the range (both sorted, disjoint):
+ *  4. diff with the recorded areas in the range (both sorted, disjoint):
  *     identical runs are kept, the others unmapped, the new ones mapped;
- *  4. apply unmaps first (always, even after an error: a refresh never
+ *  5. apply unmaps first (always, even after an error: a refresh never
  *     leaves behind a translation the guest removed), then maps in IOVA
  *     order; the first failing map stops the maps.
+ * When one page in the middle of a coalesced run changes, the run is
+ * unmapped and mapped back as up to three runs (left remainder, new page,
+ * right remainder): sinks that cannot split a mapping (VFIO type1, iommufd
+ * IOAS_UNMAP of part of a map) need exactly that.
  *
  * **Permissions.** A device access is an unprivileged data access: a
  * stage-1 leaf without AP[1] (unprivileged) gives nothing; AP[2] makes it
- * read-only. Guest RAM is read-write at stage 2.
+ * read-only. Stage 2 is read-write, or what cfg.s2_prot says per region
+ * (ANDed in; tables are read only from regions readable at stage 2).
  *
  * **Hostile guest.** Descriptors outside guest RAM end the walk of that
  * entry (a walk abort: the entry's span stays unmapped); a leaf whose
  * output leaves guest RAM maps only the part inside it; walk_max bounds
  * the work of one refresh; max_maps bounds the sink's mappings.
+ *
+ * **Visible failures.** Each refresh that stops short tells the optional
+ * ops.report hook why (-ENOSPC, -E2BIG, -ENOMEM) and where, once per
+ * cause, so that a backend can raise an event and count it; the errno is
+ * also returned.
  *
  * **Threading.** One user at a time per shadow (backends call it from
  * set_ste and invalidate, which never run concurrently for a vIOMMU).
@@ -56,6 +72,7 @@
 #include <stdint.h>
 
 #include "uiommu_gmem.h"
+#include "uiommu_iova.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,6 +91,17 @@ struct uiommu_shadow_ops {
 		   uint32_t prot);
 	/** Unmap exactly [iova, iova + len - 1], an earlier map. */
 	int (*unmap)(void *ctx, uint64_t iova, uint64_t len);
+	/**
+	 * Optional (NULL: none). Why a refresh left the sink incomplete,
+	 * called at most once per cause and refresh, after its unmaps:
+	 *  - -ENOSPC: max_maps reached, or the sink's map said -ENOSPC;
+	 *    iova = first IOVA left unmapped;
+	 *  - -E2BIG: walk_max reached; iova = first IOVA not walked;
+	 *  - -ENOMEM: no memory for the record or the scratch runs;
+	 *    iova = first IOVA not described.
+	 * It may call uiommu_shadow_num_maps() and uiommu_shadow_stats_get().
+	 */
+	void (*report)(void *ctx, int err, uint64_t iova);
 };
 
 /** Creation parameters. */
@@ -86,7 +114,25 @@ struct uiommu_shadow_cfg {
 	uint32_t walk_max;
 	/** Sink mappings held at most; 0: no limit beyond the record's. */
 	uint64_t max_maps;
-	bool no_coalesce;         /**< one sink mapping per leaf (tests) */
+	/**
+	 * One sink mapping per leaf: a change then touches exactly its own
+	 * mapping (no remainder is ever unmapped and mapped back), at the
+	 * price of more mappings.
+	 */
+	bool no_coalesce;
+	/**
+	 * Optional stage-2 permissions (UIOMMU_PROT_*), one per gmem region
+	 * (same index); NULL: every region read-write. Kept, read at each
+	 * refresh.
+	 */
+	const uint32_t *s2_prot;
+	/**
+	 * Optional IOVA ranges the sink accepts, sorted and disjoint; pieces
+	 * outside them are left out (counted in iova_excluded). NULL or
+	 * nr_iova_ranges 0: every IOVA. Kept.
+	 */
+	const struct uiommu_range *iova_ranges;
+	uint32_t nr_iova_ranges;  /**< entries of iova_ranges */
 };
 
 /** What the guest configured. */
@@ -113,6 +159,7 @@ struct uiommu_shadow_stats {
 	uint64_t kept;        /**< runs found unchanged by a diff */
 	uint64_t sink_errors; /**< sink calls that failed */
 	uint64_t s2_misses;   /**< leaf pieces outside guest RAM (left unmapped) */
+	uint64_t iova_excluded; /**< pieces cut by the sink's IOVA ranges */
 };
 
 /**
@@ -159,6 +206,35 @@ int uiommu_shadow_configure(struct uiommu_shadow *sh,
  */
 int uiommu_shadow_refresh(struct uiommu_shadow *sh, uint64_t first,
 			  uint64_t last);
+
+/**
+ * Unmap, through the sink, every mapping whose host memory meets
+ * [hva, last] (a RAM region leaving the VM). The rest is untouched; a
+ * later refresh maps what translates to the region if it comes back.
+ * @param sh  the shadow
+ * @param hva  first host address
+ * @param last  last host address, inclusive, >= hva
+ * @return 0; -EINVAL (NULL, hva > last); -ENOMEM (cannot list the
+ *         mappings: nothing unmapped); or the first sink error (every
+ *         other unmap still ran; the failed ones stay recorded).
+ */
+int uiommu_shadow_purge(struct uiommu_shadow *sh, uint64_t hva,
+			uint64_t last);
+
+/**
+ * Call cb for each sink mapping meeting [first, last], in IOVA order: iova
+ * and last, backing = host address, prot = UIOMMU_IOAS_MAP_READABLE /
+ * WRITEABLE, owner = log2 of the guest leaf size (as a pointer-sized
+ * integer). For checks and diagnostics.
+ * @param sh  the shadow
+ * @param first  first IOVA
+ * @param last  last IOVA, inclusive
+ * @param cb  called per mapping; a non-zero return stops the walk
+ * @param arg  passed to cb
+ * @return 0, cb's non-zero return, or -EINVAL (NULL argument).
+ */
+int uiommu_shadow_foreach(const struct uiommu_shadow *sh, uint64_t first,
+			  uint64_t last, uiommu_ioas_area_cb cb, void *arg);
 
 /**
  * Number of sink mappings held now.

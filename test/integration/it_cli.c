@@ -49,6 +49,29 @@ prefixes_cleanup(void)
 		it_eal_dir_remove(prefix_of(tags[i]));
 }
 
+/*
+ * Run the manager with @p argv: its exit status must be @p want. On a
+ * mismatch the assertion names the case and the status seen (-1: it did
+ * not exit before the deadline or could not be forked; 127: $UIOMMU_MGR
+ * could not be executed; 128 + N: killed by signal N).
+ */
+#define EXPECT_STATUS(argv, want) \
+	expect_status(#argv, (argv), (want), __LINE__)
+
+static void
+expect_status(const char *name, const char *const *argv, int want, int line)
+{
+	char msg[160];
+	int got = it_mgr_run_status(argv);
+
+	snprintf(msg, sizeof(msg), "exit status of case '%s': %d, expected %d",
+		 name, got, want);
+	if (got != want)
+		fprintf(stderr, "it_cli line %d: %s\n", line, msg);
+	CU_assertImplementation(got == want, (unsigned int)line, msg,
+				__FILE__, "", CU_FALSE);
+}
+
 static void
 test_help(void)
 {
@@ -56,8 +79,8 @@ test_help(void)
 	static const char *const h[] = { "--", "-h", NULL };
 
 	/* Answered before EAL starts: no EAL option needed. */
-	CU_ASSERT_EQUAL(it_mgr_run_status(help), 0);
-	CU_ASSERT_EQUAL(it_mgr_run_status(h), 0);
+	EXPECT_STATUS(help, 0);
+	EXPECT_STATUS(h, 0);
 }
 
 static void
@@ -89,17 +112,17 @@ test_exit_codes(void)
 					     "--socket", sock,
 					     "--idle-sleep-us", "12x", NULL };
 
-		CU_ASSERT_EQUAL(it_mgr_run_status(unknown), 1);
-		CU_ASSERT_EQUAL(it_mgr_run_status(nosock), 1);
-		CU_ASSERT_EQUAL(it_mgr_run_status(budget), 1);
-		CU_ASSERT_EQUAL(it_mgr_run_status(junk), 1);
+		EXPECT_STATUS(unknown, 1);
+		EXPECT_STATUS(nosock, 1);
+		EXPECT_STATUS(budget, 1);
+		EXPECT_STATUS(junk, 1);
 	}
 	{
 		/* EAL failure: 2. */
 		const char *const eal[] = { "--no-such-eal-option", "--",
 					    "--socket", sock, NULL };
 
-		CU_ASSERT_EQUAL(it_mgr_run_status(eal), 2);
+		EXPECT_STATUS(eal, 2);
 	}
 	{
 		/* Configuration errors: 3. */
@@ -114,10 +137,10 @@ test_exit_codes(void)
 						"--socket", sock, "--backend",
 						"nosuch", NULL };
 
-		CU_ASSERT_EQUAL(it_mgr_run_status(lcore), 3);
-		CU_ASSERT_EQUAL(it_mgr_run_status(missing), 3);
-		CU_ASSERT_EQUAL(it_mgr_run_status(badkey), 3);
-		CU_ASSERT_EQUAL(it_mgr_run_status(backend), 3);
+		EXPECT_STATUS(lcore, 3);
+		EXPECT_STATUS(missing, 3);
+		EXPECT_STATUS(badkey, 3);
+		EXPECT_STATUS(backend, 3);
 	}
 	/* Nothing was left behind. */
 	CU_ASSERT_NOT_EQUAL(access(sock, F_OK), 0);
@@ -138,7 +161,7 @@ test_socket_in_use(void)
 					       "--socket", m.sock, "--backend",
 					       "mock", NULL };
 
-		CU_ASSERT_EQUAL(it_mgr_run_status(second), 4);
+		EXPECT_STATUS(second, 4);
 	}
 	/* The first one is unaffected and still serves. */
 	{

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Integration-test helpers (see it_util.h). The manager runs as a child
- * process (fork + execv of $UIOMMU_MGR); this process never starts EAL.
+ * process (fork + execv of $UIOMMU_MGR, which meson sets; run by hand, the
+ * manager of the build tree the test binary belongs to); this process
+ * never starts EAL.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,12 +36,33 @@ it_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * $UIOMMU_MGR, else the build tree's manager: this binary is
+ * <build>/test/integration[/<dir>]/<test>, the manager
+ * <build>/apps/uiommu-mgr/uiommu-mgr.
+ */
 static const char *
 mgr_path(void)
 {
+	static char path[4096];
 	const char *p = getenv("UIOMMU_MGR");
+	char self[4000], *cut;
+	ssize_t n;
 
-	return p != NULL ? p : "uiommu-mgr";
+	if (p != NULL)
+		return p;
+	if (path[0] != '\0')
+		return path;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return "uiommu-mgr";
+	self[n] = '\0';
+	cut = strstr(self, "/test/integration/");
+	if (cut == NULL)
+		return "uiommu-mgr";
+	*cut = '\0';
+	snprintf(path, sizeof(path), "%s/apps/uiommu-mgr/uiommu-mgr", self);
+	return path;
 }
 
 static pid_t
@@ -54,8 +77,12 @@ spawn(char **argv)
 		if (null >= 0)
 			dup2(null, STDOUT_FILENO);
 		execv(argv[0], argv);
+		fprintf(stderr, "it_util: cannot execute %s: %s (set UIOMMU_MGR)\n",
+			argv[0], strerror(errno));
 		_exit(127);
 	}
+	if (pid < 0)
+		fprintf(stderr, "it_util: fork: %s\n", strerror(errno));
 	return pid;
 }
 
@@ -219,6 +246,10 @@ it_mgr_run_status(const char *const *argv_tail)
 			return WIFEXITED(status) ? WEXITSTATUS(status) :
 			       128 + WTERMSIG(status);
 		if (w < 0 || it_now_ms() > deadline) {
+			fprintf(stderr, "it_util: %s %s: %s; killed\n", argv[0],
+				argv_tail[0] != NULL ? argv_tail[0] : "",
+				w < 0 ? strerror(errno) :
+				"still running at the deadline");
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return -1;

@@ -73,7 +73,12 @@ int it_mgr_start_at(struct it_mgr *m, const char *sock, const char *lcores,
  */
 int it_mgr_stop(struct it_mgr *m, int sig);
 
-/** Run the manager binary with arguments and return its exit status. */
+/**
+ * Run the manager binary with arguments and return its exit status.
+ * @return 0..255 (127: it could not be executed), 128 + signal if killed
+ *         by one, or -1 if it could not be forked or did not exit before
+ *         the deadline (then SIGKILLed); each failure is said on stderr.
+ */
 int it_mgr_run_status(const char *const *argv_tail);
 
 /** Guest RAM: a memfd mapped here and shared with the manager. */

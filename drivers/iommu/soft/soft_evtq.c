@@ -93,6 +93,15 @@ soft_evtq_read(struct soft_evtq *q, struct uiommu_event *ev, unsigned int n,
 }
 
 void
+soft_evtq_count(struct soft_evtq *q, uint64_t *recorded, uint64_t *dropped)
+{
+	rte_spinlock_lock(&q->lock);
+	*recorded = q->recorded;
+	*dropped = q->dropped;
+	rte_spinlock_unlock(&q->lock);
+}
+
+void
 soft_event_encode(struct uiommu_event *ev, bool ssv)
 {
 	uint64_t w[4] = {0};

@@ -130,6 +130,7 @@ struct soft_viommu {
 	struct uiommu_tblmem *tblmem;
 	uint32_t vm_id;
 	unsigned int poll_next;   /* round-robin start of poll() */
+	uint64_t dev_mask;        /* bit i: devs[i] is set (release stores) */
 	/* Written by invalidations and faults. */
 	uint64_t cfg_gen __rte_cache_aligned; /* CD cache invalidation generation */
 	uint64_t atc_inv;         /* counters (relaxed) */
@@ -152,7 +153,8 @@ struct soft_xl_detail {
 	struct uiommu_xlate_stage s1, s2;
 };
 
-/* soft_xlate.c */
+/* soft_xlate.c; access: UIOMMU_ACCESS_READ/WRITE, with UIOMMU_ACCESS_PROBE
+ * the fault is returned in *fault but not pushed to the event queue. */
 int soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid,
 		   uint64_t iova, uint32_t access, struct soft_xl *xl,
 		   struct soft_xl_detail *detail, struct uiommu_event *fault);
@@ -166,6 +168,8 @@ void soft_evtq_fini(struct soft_evtq *q);
 void soft_evtq_push(struct soft_evtq *q, const struct uiommu_event *ev);
 int soft_evtq_read(struct soft_evtq *q, struct uiommu_event *ev,
 		   unsigned int n, uint64_t *lost);
+void soft_evtq_count(struct soft_evtq *q, uint64_t *recorded,
+		     uint64_t *dropped);
 void soft_event_encode(struct uiommu_event *ev, bool ssv);
 
 /* soft_inv.c */
@@ -176,6 +180,7 @@ int soft_invalidate(void *priv, const struct uiommu_inv *batch,
 void soft_dma_init(struct soft_dma *dma, void *regs);
 unsigned int soft_dma_poll(struct soft_dev *dev, unsigned int budget,
 			   unsigned int reader);
+bool soft_dma_pending(const struct soft_dev *dev);
 unsigned int soft_poll(void *priv, unsigned int budget);
 
 #endif /* SOFT_PRIVATE_H */

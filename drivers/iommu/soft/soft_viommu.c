@@ -387,6 +387,8 @@ soft_vdevice_alloc(void *priv, const char *spec, uint32_t vsid, void *regs,
 	/* Publish last: pairs with the acquire loads in soft_poll() and the
 	 * invalidation path. */
 	__atomic_store_n(&vi->devs[slot], dev, __ATOMIC_RELEASE);
+	/* After the pointer: poll() reads the mask, then the pointer. */
+	__atomic_fetch_or(&vi->dev_mask, 1ULL << slot, __ATOMIC_RELEASE);
 	*dev_priv = dev;
 	return 0;
 }
@@ -400,6 +402,8 @@ soft_vdevice_free(void *dev_priv)
 	if (dev == NULL)
 		return;
 	vi = dev->vi;
+	__atomic_fetch_and(&vi->dev_mask, ~(1ULL << dev->index),
+			   __ATOMIC_RELEASE);
 	__atomic_store_n(&vi->devs[dev->index], NULL, __ATOMIC_RELEASE);
 	dev_cfg_replace(dev, &soft_cfg_abort);
 	/* No poller or translation still holds the device. */
@@ -472,8 +476,10 @@ soft_translate_op(void *dev_priv, uint64_t iova, uint32_t access,
 	unsigned int reader;
 	int rc;
 
-	if (dev == NULL || out == NULL || access == 0 ||
-	    (access & ~(UIOMMU_ACCESS_READ | UIOMMU_ACCESS_WRITE)))
+	if (dev == NULL || out == NULL ||
+	    (access & (UIOMMU_ACCESS_READ | UIOMMU_ACCESS_WRITE)) == 0 ||
+	    (access & ~(UIOMMU_ACCESS_READ | UIOMMU_ACCESS_WRITE |
+			UIOMMU_ACCESS_PROBE)))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	memset(&detail, 0, sizeof(detail));
@@ -504,6 +510,14 @@ soft_event_read(void *priv, struct uiommu_event *ev, unsigned int n,
 	return soft_evtq_read(&vi->evtq, ev, n, lost);
 }
 
+static void
+soft_event_count(void *priv, uint64_t *recorded, uint64_t *dropped)
+{
+	struct soft_viommu *vi = priv;
+
+	soft_evtq_count(&vi->evtq, recorded, dropped);
+}
+
 static const struct uiommu_backend_ops soft_ops = {
 	.name = "soft",
 	.hw_info = soft_hw_info,
@@ -518,6 +532,7 @@ static const struct uiommu_backend_ops soft_ops = {
 	.translate = soft_translate_op,
 	.event_read = soft_event_read,
 	.poll = soft_poll,
+	.event_count = soft_event_count,
 };
 
 UIOMMU_BACKEND_REGISTER(soft_ops)

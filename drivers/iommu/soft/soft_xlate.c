@@ -122,13 +122,14 @@ struct xl_req {
 	bool ssv;
 	uint32_t ssid;
 	uint64_t iova;
-	uint32_t access;
+	uint32_t access;      /* READ / WRITE only */
+	bool probe;           /* inspection: record no event */
 	struct uiommu_event *fault;
 };
 
 /*
  * Build the fault record, push it to the event queue (unless id == 0: an
- * access terminated without an event) and return -EFAULT.
+ * access terminated without an event, or a probe) and return -EFAULT.
  */
 static int
 xl_fault(const struct xl_req *rq, uint8_t id, bool s2, uint8_t class_,
@@ -147,7 +148,8 @@ xl_fault(const struct xl_req *rq, uint8_t id, bool s2, uint8_t class_,
 	ev.ipa = ipa;
 	if (id != 0) {
 		soft_event_encode(&ev, rq->ssv);
-		soft_evtq_push(&rq->dev->vi->evtq, &ev);
+		if (!rq->probe)
+			soft_evtq_push(&rq->dev->vi->evtq, &ev);
 	}
 	if (rq->fault != NULL)
 		*rq->fault = ev;
@@ -642,7 +644,8 @@ soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid, uint64_t iova,
 {
 	struct xl_req rq = {
 		.dev = dev, .ssv = ssv, .ssid = ssid, .iova = iova,
-		.access = access, .fault = fault,
+		.access = access & (UIOMMU_ACCESS_READ | UIOMMU_ACCESS_WRITE),
+		.probe = (access & UIOMMU_ACCESS_PROBE) != 0, .fault = fault,
 	};
 	/* Pairs with the release store that published the configuration. */
 	struct soft_cfg *cfg = __atomic_load_n(&dev->cfg, __ATOMIC_ACQUIRE);

@@ -22,7 +22,7 @@
  * host's stage 2, here: its RAM regions); stage 1 -> the CD is read from
  * guest RAM (only CD 0 / transactions without substream: type1 has no
  * PASID), decoded with uiommu_cd_decode(), and the stage-1 tables it names
- * are shadowed (vfio_shadow.c). A CD that cannot be read raises
+ * are shadowed (lib/shadow, with the container as its sink: vfio_shadow.c). A CD that cannot be read raises
  * F_CD_FETCH, one that does not decode (or has V = 0) raises C_BAD_CD,
  * both at configuration time, and the device maps nothing. S1CDMax > 0
  * with S1DSS = terminate maps nothing, with S1DSS = bypass is bypass.
@@ -51,7 +51,7 @@ int
 vfio_dev_block(struct vfio_dev *d)
 {
 	d->mode = VFIO_MODE_ABORT;
-	return vshadow_refresh(d, 0, UINT64_MAX);
+	return vshadow_configure(d);
 }
 
 /* Read and decode the CD of transactions without substream; set d->mode. */
@@ -78,14 +78,14 @@ dev_load_cd(struct vfio_dev *d)
 			return;
 	}
 	i = vfio_s2_index(vi, ste->s1ctxptr, UIOMMU_CD_SIZE);
-	if (i < 0 || !(vi->s2[i].prot & UIOMMU_PROT_READ)) {
+	if (i < 0 || !(vi->s2_prot[i] & UIOMMU_PROT_READ)) {
 		VSTAT_ADD(vi, bad_cd, 1);
 		vfio_event_raise(vi, UIOMMU_EVT_F_CD_FETCH, d->vsid, 0,
 				 ste->s1ctxptr);
 		return;
 	}
 	p = (const uint64_t *)(uintptr_t)
-	    (vi->s2[i].hva + (ste->s1ctxptr - vi->s2[i].gpa));
+	    (vi->s2.r[i].hva + (ste->s1ctxptr - vi->s2.r[i].gpa));
 	/* One load per word: only the private copy is decoded. */
 	for (unsigned int w = 0; w < RTE_DIM(raw); w++)
 		raw[w] = __atomic_load_n(&p[w], __ATOMIC_RELAXED);
@@ -96,12 +96,15 @@ dev_load_cd(struct vfio_dev *d)
 	}
 	if (cd.epd0)                           /* every walk faults */
 		return;
-	oas = uiommu_smmu_ips_bits(cd.ips);
+	/* An input size the 4 KiB walker cannot walk: nothing translates. */
+	if (64 - cd.t0sz < 25 || 64 - cd.t0sz > 48)
+		return;
+	oas = RTE_MIN(uiommu_smmu_ips_bits(cd.ips), UIOMMU_LPAE_MAX_OAS);
 	d->s1 = (struct vfio_s1cfg){
 		.ttb0 = cd.ttb0,
 		.asid = cd.asid,
 		.ias = (uint8_t)(64 - cd.t0sz),
-		.oas = (uint8_t)RTE_MIN(oas, UIOMMU_LPAE_MAX_OAS),
+		.oas = (uint8_t)RTE_MAX(oas, 32u),
 		.affd = cd.affd != 0,
 	};
 	d->mode = VFIO_MODE_S1;
@@ -118,7 +121,7 @@ vfio_dev_apply(struct vfio_dev *d)
 		d->mode = VFIO_MODE_BYPASS;
 	else
 		dev_load_cd(d);
-	rc = vshadow_refresh(d, 0, UINT64_MAX);
+	rc = vshadow_configure(d);
 	if (rc != 0) {
 		/* No half-applied configuration: block, report. */
 		d->have_ste = false;
@@ -179,16 +182,9 @@ vfio_vdevice_alloc(void *priv, const char *spec, uint32_t vsid, void *regs,
 	d->group_id = group;
 	d->container = d->group = d->device = -1;
 	memcpy(d->bdf, bdf, sizeof(bdf));
-	if (uiommu_should_fail()) {
-		rc = -ENOMEM;
-		goto err_free;
-	}
-	rc = uiommu_ioas_create(&d->shadow);
-	if (rc != 0)
-		goto err_free;
 	rc = uiommu_should_fail() ? -ENOMEM : vfio_sys_container_open(&d->container);
 	if (rc != 0)
-		goto err_ioas;
+		goto err_free;
 	rc = uiommu_should_fail() ? -ENOMEM :
 	     vfio_sys_group_attach(group, d->container, &d->group);
 	if (rc != 0)
@@ -219,10 +215,14 @@ vfio_vdevice_alloc(void *priv, const char *spec, uint32_t vsid, void *regs,
 		goto err_group;
 	}
 	d->max_maps = limit;
+	/* The shadow engine, its sink this container (empty: blocked). */
+	rc = vshadow_create(d);
+	if (rc != 0)
+		goto err_group;
 	rc = uiommu_should_fail() ? -ENOMEM :
 	     vfio_sys_device_fd(d->group, bdf, &d->device);
 	if (rc != 0)
-		goto err_group;
+		goto err_shadow;
 	vfio_hw_note(&d->kinfo);
 	/* Publish. */
 	d->mode = VFIO_MODE_ABORT;
@@ -235,12 +235,12 @@ vfio_vdevice_alloc(void *priv, const char *spec, uint32_t vsid, void *regs,
 		 bdf, group, d->kinfo.pgsizes, d->kinfo.nr_ranges, d->max_maps);
 	return 0;
 
+err_shadow:
+	vshadow_destroy(d);
 err_group:
 	close(d->group);
 err_container:
 	close(d->container);
-err_ioas:
-	uiommu_ioas_destroy(d->shadow);
 err_free:
 	free(d);
 	return rc;
@@ -266,9 +266,9 @@ vfio_vdevice_free(void *dev_priv)
 		vi->nr_devs--;
 		break;
 	}
+	vshadow_destroy(d);
 	close(d->device);
 	close(d->group);
 	close(d->container);
-	uiommu_ioas_destroy(d->shadow);
 	free(d);
 }

@@ -64,6 +64,17 @@ vfio_event_raise(struct vfio_viommu *vi, uint8_t id, uint32_t vsid,
 	rte_spinlock_unlock(&q->lock);
 }
 
+void
+vfio_event_count(void *priv, uint64_t *recorded, uint64_t *dropped)
+{
+	const struct vfio_viommu *vi = priv;
+	uint64_t raised = __atomic_load_n(&vi->st.events, __ATOMIC_RELAXED);
+
+	*dropped = __atomic_load_n(&vi->st.events_lost, __ATOMIC_RELAXED);
+	/* events counts every raise, events_lost the refused ones. */
+	*recorded = raised >= *dropped ? raised - *dropped : 0;
+}
+
 int
 vfio_event_read(void *priv, struct uiommu_event *ev, unsigned int n,
 		uint64_t *lost)

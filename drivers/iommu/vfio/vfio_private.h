@@ -5,18 +5,18 @@
  * Object graph:
  *
  *   vfio_viommu (one per vIOMMU; control thread creates/destroys)
- *     |- s2[]       the guest RAM regions given by s2_map (GPA -> host VA),
- *     |             sorted by GPA: the "stage 2" every shadow goes through
+ *     |- s2, s2_prot  the guest RAM regions given by s2_map (GPA -> host
+ *     |             VA, with their permissions), sorted by GPA: the
+ *     |             "stage 2" every shadow goes through
  *     |- devs[]     its devices
- *     |- want/have  scratch arrays of the shadow refresh (one refresh runs
- *     |             at a time per vIOMMU: see the threading rule below)
  *     `- evq        event ring (MAP_LIMIT, WALK_LIMIT, C_BAD_CD, ...)
  *   vfio_dev (one per vDEVICE = one VFIO container = one IOVA space)
  *     |- container, group, device   file descriptors (device fd also
  *     |                             handed to the VMM)
  *     |- kinfo      what the kernel told about the container
- *     |- shadow     IOAS of the mappings installed in the container: one
- *     |             area per VFIO_IOMMU_MAP_DMA, owner = leaf shift
+ *     |- shadow     the lib/shadow engine whose sink is the container
+ *     |             (VFIO_IOMMU_MAP_DMA / UNMAP_DMA, vfio_shadow.c); its
+ *     |             record has one area per MAP_DMA
  *     `- mode, s1   what the guest configured (abort, bypass, stage 1)
  *
  * Threading: control ops (alloc/free/s2_map/s2_unmap) run on the control
@@ -37,9 +37,11 @@
 #include <rte_spinlock.h>
 
 #include "uiommu_backend.h"
+#include "uiommu_gmem.h"
 #include "uiommu_iova.h"
 #include "uiommu_log.h"
 #include "uiommu_lpae.h"
+#include "uiommu_shadow.h"
 #include "uiommu_smmu.h"
 #include "uiommu_vfio.h"
 #include "uiommu_vfio_uapi.h"
@@ -59,9 +61,6 @@ extern int uiommu_logtype_vfio;
 /* Event ring records per vIOMMU (power of two). */
 #define VFIO_EVQ_SIZE UIOMMU_EVTQ_ENTRIES_DEFAULT
 
-/* Region index of a run whose region is unknown (never coalesced). */
-#define VFIO_NO_REGION 0xff
-
 /* What the kernel reported about one container (VFIO_IOMMU_GET_INFO). */
 struct vfio_kinfo {
 	uint64_t pgsizes;            /* iova_pgsizes, 0 if not reported */
@@ -77,28 +76,6 @@ struct vfio_args {
 	uint32_t walk_max;           /* walker calls per refresh */
 	uint64_t max_maps;           /* 0: the kernel's limit */
 	bool coalesce;               /* merge contiguous leaves */
-};
-
-/* One stage-2 region (s2_map). */
-struct vfio_s2 {
-	uint64_t gpa, last;          /* guest-physical range */
-	uint64_t hva;                /* host address of gpa */
-	uint32_t prot;               /* UIOMMU_PROT_* */
-};
-
-/*
- * A run: [iova, iova + len - 1] -> [hva, hva + len - 1] with prot, made of
- * whole guest leaves of 2^leaf_shift bytes (stage 1) or of one RAM region
- * (bypass, leaf_shift 12). One run = one MAP_DMA = one shadow IOAS area.
- */
-struct vfio_run {
-	uint64_t iova;
-	uint64_t len;
-	uint64_t hva;
-	uint32_t prot;
-	uint8_t leaf_shift;
-	uint8_t region;              /* index in s2[] (never coalesced across) */
-	uint8_t keep;                /* diff: present in both states */
 };
 
 /* How the guest configured a device. */
@@ -151,7 +128,8 @@ struct vfio_dev {
 	int container, group, device;
 	struct vfio_kinfo kinfo;
 	uint64_t max_maps;           /* mappings this container may hold */
-	struct uiommu_ioas *shadow;  /* what is mapped, one area per MAP_DMA */
+	struct uiommu_shadow *shadow;/* the shadow engine; sink = container */
+	struct uiommu_shadow_stats seen; /* engine counters already summed */
 	enum vfio_mode mode;
 	struct vfio_s1cfg s1;        /* valid in VFIO_MODE_S1 */
 	bool have_ste;               /* ste holds the configuration in force */
@@ -165,13 +143,10 @@ struct vfio_viommu {
 	uint32_t vm_id;
 	struct vfio_args args;
 	uint64_t kernel_limit;       /* dma_entry_limit (or the default) */
-	uint32_t nr_s2;
-	struct vfio_s2 s2[UIOMMU_MAX_MEM_REGIONS];
+	struct uiommu_gmem s2;       /* RAM regions (fd -1: not owned) */
+	uint32_t s2_prot[UIOMMU_MAX_MEM_REGIONS]; /* UIOMMU_PROT_*, per s2.r[] */
 	uint32_t nr_devs;
 	struct vfio_dev *devs[UIOMMU_MAX_VDEVICES];
-	/* Shadow refresh scratch (want: desired runs; have: current runs). */
-	struct vfio_run *want, *have;
-	size_t want_cap, have_cap;
 	struct uiommu_vfio_stats st;
 	struct vfio_evq evq;
 };
@@ -192,14 +167,14 @@ int vfio_sys_unmap(int container, uint64_t iova, uint64_t len,
 
 /* ---- vfio_viommu.c ---- */
 int vfio_s2_index(const struct vfio_viommu *vi, uint64_t gpa, uint64_t len);
-int vfio_s2_index_hva(const struct vfio_viommu *vi, uint64_t hva);
 void vfio_hw_note(const struct vfio_kinfo *ki);
 
-/* ---- vfio_shadow.c ---- */
+/* ---- vfio_shadow.c: lib/shadow over the container ---- */
+int vshadow_create(struct vfio_dev *d);
+void vshadow_destroy(struct vfio_dev *d);
+int vshadow_configure(struct vfio_dev *d);
 int vshadow_refresh(struct vfio_dev *d, uint64_t first, uint64_t last);
 int vshadow_purge_hva(struct vfio_dev *d, uint64_t hva, uint64_t last);
-int vshadow_read_pte(void *ctx, uint64_t table_addr, uint64_t byte_offset,
-		     uint64_t *pte);
 
 /* ---- vfio_dev.c ---- */
 int vfio_dev_apply(struct vfio_dev *d);
@@ -220,5 +195,6 @@ void vfio_event_raise(struct vfio_viommu *vi, uint8_t id, uint32_t vsid,
 		      uint64_t addr, uint64_t info);
 int vfio_event_read(void *priv, struct uiommu_event *ev, unsigned int n,
 		    uint64_t *lost);
+void vfio_event_count(void *priv, uint64_t *recorded, uint64_t *dropped);
 
 #endif /* VFIO_PRIVATE_H */

@@ -104,31 +104,20 @@ vfio_s2_index(const struct vfio_viommu *vi, uint64_t gpa, uint64_t len)
 
 	if (len == 0 || __builtin_add_overflow(gpa, len - 1, &last))
 		return -1;
-	for (uint32_t i = 0; i < vi->nr_s2; i++)
-		if (gpa >= vi->s2[i].gpa && last <= vi->s2[i].last)
+	for (uint32_t i = 0; i < vi->s2.nr; i++)
+		if (gpa >= vi->s2.r[i].gpa && last <= vi->s2.r[i].last)
 			return (int)i;
-	return -1;
-}
-
-/* Index of the region whose host mapping holds hva, or -1. */
-int
-vfio_s2_index_hva(const struct vfio_viommu *vi, uint64_t hva)
-{
-	for (uint32_t i = 0; i < vi->nr_s2; i++) {
-		const struct vfio_s2 *r = &vi->s2[i];
-
-		if (hva >= r->hva && hva - r->hva <= r->last - r->gpa)
-			return (int)i;
-	}
 	return -1;
 }
 
 static void
 s2_remove(struct vfio_viommu *vi, uint32_t i)
 {
-	memmove(&vi->s2[i], &vi->s2[i + 1],
-		(vi->nr_s2 - i - 1) * sizeof(vi->s2[0]));
-	vi->nr_s2--;
+	memmove(&vi->s2.r[i], &vi->s2.r[i + 1],
+		(vi->s2.nr - i - 1) * sizeof(vi->s2.r[0]));
+	memmove(&vi->s2_prot[i], &vi->s2_prot[i + 1],
+		(vi->s2.nr - i - 1) * sizeof(vi->s2_prot[0]));
+	vi->s2.nr--;
 }
 
 static int
@@ -149,20 +138,23 @@ vfio_s2_map(void *priv, uint64_t gpa, void *hva, uint64_t len, uint32_t prot)
 		return -EINVAL;
 	if (prot & ~(UIOMMU_PROT_READ | UIOMMU_PROT_WRITE))
 		return -EOPNOTSUPP;
-	for (i = 0; i < vi->nr_s2; i++)
-		if (uiommu_range_overlaps(gpa, last, vi->s2[i].gpa,
-					  vi->s2[i].last))
+	for (i = 0; i < vi->s2.nr; i++)
+		if (uiommu_range_overlaps(gpa, last, vi->s2.r[i].gpa,
+					  vi->s2.r[i].last))
 			return -EEXIST;
-	if (vi->nr_s2 == UIOMMU_MAX_MEM_REGIONS)
+	if (vi->s2.nr == UIOMMU_MAX_MEM_REGIONS)
 		return -ENOSPC;
-	for (pos = 0; pos < vi->nr_s2 && vi->s2[pos].gpa < gpa; pos++)
+	for (pos = 0; pos < vi->s2.nr && vi->s2.r[pos].gpa < gpa; pos++)
 		;
-	memmove(&vi->s2[pos + 1], &vi->s2[pos],
-		(vi->nr_s2 - pos) * sizeof(vi->s2[0]));
-	vi->s2[pos] = (struct vfio_s2){
-		.gpa = gpa, .last = last, .hva = h, .prot = prot,
+	memmove(&vi->s2.r[pos + 1], &vi->s2.r[pos],
+		(vi->s2.nr - pos) * sizeof(vi->s2.r[0]));
+	memmove(&vi->s2_prot[pos + 1], &vi->s2_prot[pos],
+		(vi->s2.nr - pos) * sizeof(vi->s2_prot[0]));
+	vi->s2.r[pos] = (struct uiommu_gmem_region){
+		.gpa = gpa, .last = last, .hva = hva, .size = len, .fd = -1,
 	};
-	vi->nr_s2++;
+	vi->s2_prot[pos] = prot;
+	vi->s2.nr++;
 
 	for (i = 0; i < vi->nr_devs && rc == 0; i++) {
 		struct vfio_dev *d = vi->devs[i];
@@ -185,25 +177,24 @@ static void
 vfio_s2_unmap(void *priv, uint64_t gpa, uint64_t len)
 {
 	struct vfio_viommu *vi = priv;
-	struct vfio_s2 r;
-	uint64_t last;
+	uint64_t last, hva;
 	uint32_t i;
 
 	if (uiommu_range_last(gpa, len, &last) != 0)
 		return;
-	for (i = 0; i < vi->nr_s2; i++)
-		if (vi->s2[i].gpa == gpa && vi->s2[i].last == last)
+	for (i = 0; i < vi->s2.nr; i++)
+		if (vi->s2.r[i].gpa == gpa && vi->s2.r[i].last == last)
 			break;
-	if (i == vi->nr_s2) {
+	if (i == vi->s2.nr) {
 		VFIO_LOG(WARNING, "VMID %u: s2_unmap of an unknown range 0x%" PRIx64,
 			 vi->vmid, gpa);
 		return;
 	}
-	r = vi->s2[i];
+	hva = (uint64_t)(uintptr_t)vi->s2.r[i].hva;
 	for (uint32_t k = 0; k < vi->nr_devs; k++) {
 		struct vfio_dev *d = vi->devs[k];
 
-		if (vshadow_purge_hva(d, r.hva, r.hva + (r.last - r.gpa)) != 0)
+		if (vshadow_purge_hva(d, hva, hva + (last - gpa)) != 0)
 			VFIO_LOG(ERR, "VMID %u: a mapping of RAM 0x%" PRIx64
 				 " could not be removed (pages stay pinned)",
 				 vi->vmid, gpa);
@@ -370,8 +361,6 @@ vfio_viommu_free(void *priv)
 		 st.refreshes ? st.refresh_ns / 1e3 / st.refreshes : 0.0,
 		 st.walk_steps, st.runs_kept, st.limit_errors,
 		 st.walk_limit_errors, st.kernel_errors);
-	free(vi->want);
-	free(vi->have);
 	free(vi);
 }
 
@@ -455,6 +444,7 @@ static const struct uiommu_backend_ops vfio_ops = {
 	.vdevice_set_ste = vfio_vdevice_set_ste,
 	.invalidate = vfio_invalidate,
 	.event_read = vfio_event_read,
+	.event_count = vfio_event_count,
 };
 
 UIOMMU_BACKEND_REGISTER(vfio_ops);

@@ -515,6 +515,20 @@ test_dma_garbage_registers(void)
 	submit(&c, buf, buf + SZ_4K, 16, 0);
 	expect_halt(&c, UIOMMU_SOFT_DMA_ERR_FETCH, UINT64_MAX);
 	CU_ASSERT_EQUAL(env_events(&c.e, ev, 8, &lost), 0);
+	/* An invalid guest STE (V = 0): each transaction raises C_BAD_STE. */
+	{
+		struct uiommu_ste_info bad = { .valid = 0 };
+
+		CU_ASSERT_EQUAL(c.e.ops->vdevice_set_ste(c.dev, &bad), 0);
+		for (unsigned int k = 0; k < 2; k++) {
+			dma_enable(&c, RING_IOVA, 4, 0);
+			submit(&c, buf, buf + SZ_4K, 16, 0);
+			expect_halt(&c, UIOMMU_SOFT_DMA_ERR_FETCH, UINT64_MAX);
+			CU_ASSERT_EQUAL(env_events(&c.e, ev, 8, &lost), 1);
+			CU_ASSERT_EQUAL(ev[0].id, UIOMMU_EVT_C_BAD_STE);
+			CU_ASSERT_EQUAL(ev[0].sid, VSID);
+		}
+	}
 	dma_teardown(&c);
 }
 

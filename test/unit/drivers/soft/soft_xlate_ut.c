@@ -238,6 +238,30 @@ test_soft_nested_basic_and_record(void)
 	}
 	/* Bad access flags. */
 	CU_ASSERT_EQUAL(env_xlate(&e, n.dev, iova, 0, &x), -EINVAL);
+	CU_ASSERT_EQUAL(env_xlate(&e, n.dev, iova, UIOMMU_ACCESS_PROBE, &x),
+			-EINVAL);                       /* a probe of nothing */
+	CU_ASSERT_EQUAL(env_xlate(&e, n.dev, iova, RD | (1u << 3), &x), -EINVAL);
+
+	/* An inspection (PROBE): the same fault comes back, none is recorded;
+	 * a mapped page translates as for an access. */
+	{
+		struct uiommu_event ev;
+		uint64_t lost = 0;
+
+		CU_ASSERT_EQUAL(env_xlate(&e, n.dev, 0x20000000,
+					  WR | UIOMMU_ACCESS_PROBE, &x), -EFAULT);
+		CU_ASSERT_EQUAL(x.fault.id, UIOMMU_EVT_F_TRANSLATION);
+		CU_ASSERT_EQUAL(x.fault.input_addr, 0x20000000);
+		CU_ASSERT_EQUAL(x.fault.raw[0], 0x10ULL | ((uint64_t)VSID << 32));
+		CU_ASSERT_EQUAL(env_events(&e, &ev, 1, &lost), 0);
+		CU_ASSERT_EQUAL(lost, 0);
+		CU_ASSERT_EQUAL(env_xlate(&e, n.dev, iova + 8,
+					  RD | UIOMMU_ACCESS_PROBE, &x), 0);
+		CU_ASSERT_EQUAL(x.hva, env_ref_s2(&e, gpa) + 8);
+		/* The DMA path still records it. */
+		CU_ASSERT_EQUAL(env_xlate(&e, n.dev, 0x20000000, WR, &x), -EFAULT);
+		CU_ASSERT_EQUAL(env_events(&e, &ev, 1, &lost), 1);
+	}
 	CU_ASSERT_EQUAL(env_xlate(&e, n.dev, iova, 4, &x), -EINVAL);
 	nested_teardown(&e, &n);
 	env_fini(&e);
@@ -526,9 +550,18 @@ test_soft_bad_configurations(void)
 	/* STE V = 0: C_BAD_STE on every access. */
 	{
 		struct uiommu_ste_info ste = { .valid = 0 };
+		struct uiommu_event ev;
+		struct uiommu_xlate x;
+		uint64_t lost = 0;
 
 		CU_ASSERT_EQUAL(e.ops->vdevice_set_ste(n.dev, &ste), 0);
 		expect_fault(&e, n.dev, 0x5000, RD, UIOMMU_EVT_C_BAD_STE, 0, ANY, NO_IPA);
+		expect_fault(&e, n.dev, 0x6000, WR, UIOMMU_EVT_C_BAD_STE, 0, ANY, NO_IPA);
+		/* Inspected, not transacted: no record. */
+		CU_ASSERT_EQUAL(env_xlate(&e, n.dev, 0x5000,
+					  RD | UIOMMU_ACCESS_PROBE, &x), -EFAULT);
+		CU_ASSERT_EQUAL(x.fault.id, UIOMMU_EVT_C_BAD_STE);
+		CU_ASSERT_EQUAL(env_events(&e, &ev, 1, &lost), 0);
 	}
 	/* A guest may not supply stage 2: refused, device blocked. */
 	CU_ASSERT_EQUAL(env_set_ste_cfg(&e, n.dev, UIOMMU_STE_CFG_S2), -EINVAL);

@@ -285,6 +285,14 @@ test_limit_stops_queue(void)
 	CU_ASSERT(seen);
 	CU_ASSERT_EQUAL(uiommu_vfio_stats_total(&st), 0);
 	CU_ASSERT(st.limit_errors >= 1);
+	/* The vIOMMU's event counter includes the backend's records. */
+	{
+		struct uiommu_viommu_info vi;
+
+		CU_ASSERT_EQUAL(uiommu_viommu_info_get(g.v, &vi), 0);
+		CU_ASSERT_EQUAL(vi.events, n);
+		CU_ASSERT_EQUAL(vi.events_lost, 0);
+	}
 	/* The guest frees a mapping, replaces the bad slot by a TLBI that
 	 * covers both, acknowledges: the queue resumes. */
 	UT_ASSERT_FATAL(uiommu_pgtable_unmap(g.pt, 0x100000, PG, NULL) == 0);

@@ -358,9 +358,9 @@ env_records_match(const struct vdev *d)
 	const struct vfio_dev *vd = d->priv;
 	struct rec_ctx r = { .c = env_cont(d), .ok = true };
 
-	uiommu_ioas_foreach(vd->shadow, 0, UINT64_MAX, rec_cb, &r);
+	uiommu_shadow_foreach(vd->shadow, 0, UINT64_MAX, rec_cb, &r);
 	return r.ok && r.i == mock_nr_maps(r.c) &&
-	       uiommu_ioas_num_areas(vd->shadow) == mock_nr_maps(r.c);
+	       uiommu_shadow_num_maps(vd->shadow) == mock_nr_maps(r.c);
 }
 
 int

@@ -448,6 +448,186 @@ test_shadow_sink_failures(void)
 	CU_ASSERT_EQUAL(sk.n, 0);
 }
 
+/* ---- the optional hooks: report, IOVA ranges, stage-2 permissions ---- */
+static struct {
+	unsigned int n;
+	int err[8];
+	uint64_t iova[8];
+} rp;
+
+static void
+sink_report(void *ctx, int err, uint64_t iova)
+{
+	RTE_SET_USED(ctx);
+	if (rp.n < RTE_DIM(rp.err)) {
+		rp.err[rp.n] = err;
+		rp.iova[rp.n] = iova;
+	}
+	rp.n++;
+}
+
+static const struct uiommu_shadow_ops sink_ops_report = {
+	.map = sink_map, .unmap = sink_unmap, .report = sink_report,
+};
+
+static struct uiommu_shadow *
+shadow_new_cfg(struct uiommu_shadow_cfg *cfg)
+{
+	struct uiommu_shadow *sh = NULL;
+
+	cfg->gmem = &g_gm;
+	if (cfg->ops == NULL)
+		cfg->ops = &sink_ops_report;
+	UT_ASSERT_FATAL(uiommu_shadow_create(cfg, &sh) == 0);
+	memset(&rp, 0, sizeof(rp));
+	return sh;
+}
+
+/*
+ * A change inside a coalesced run, invalidated by page: only that page is
+ * walked again; the rest of the run is kept as it was (remainders), even
+ * a page the guest changed without invalidating it (stale, as hardware).
+ */
+static void
+test_shadow_remainders(void)
+{
+	struct uiommu_shadow_stats st0, st1;
+	struct uiommu_shadow *sh;
+	uint64_t hva = 0, old5;
+
+	ram_init();
+	for (unsigned int p = 0; p < WIN_PAGES; p++)
+		guest_set(p, true, DATA_GPA + p * PG, false);
+	sh = shadow_new(0, 0, false);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_S1, &s1ctx), 0);
+	CU_ASSERT_EQUAL(sk.n, 1);
+	old5 = (uint64_t)(uintptr_t)gptr(DATA_GPA + 5 * PG);
+	/* Pages 2 and 5 move; only page 2 is invalidated. */
+	guest_set(2, true, DATA_GPA + 200 * PG, false);
+	guest_set(5, true, DATA_GPA + 300 * PG, false);
+	uiommu_shadow_stats_get(sh, &st0);
+	CU_ASSERT_EQUAL(uiommu_shadow_refresh(sh, WIN_IOVA + 2 * PG,
+					      WIN_IOVA + 2 * PG), 0);
+	uiommu_shadow_stats_get(sh, &st1);
+	/* The run goes; [0, 1], [2], [3, 63] come back: 1 unmap, 3 maps. */
+	CU_ASSERT_EQUAL(st1.unmaps - st0.unmaps, 1);
+	CU_ASSERT_EQUAL(st1.maps - st0.maps, 3);
+	CU_ASSERT_EQUAL(sk.n, 3);
+	/* The cost does not grow with the run: two widening walks + one. */
+	CU_ASSERT(st1.walk_steps - st0.walk_steps <= 3);
+	CU_ASSERT_EQUAL(sink_xlate(WIN_IOVA + 2 * PG, &hva),
+			UIOMMU_PROT_READ | UIOMMU_PROT_WRITE);
+	CU_ASSERT_EQUAL(hva, (uint64_t)(uintptr_t)gptr(DATA_GPA + 200 * PG));
+	CU_ASSERT_NOT_EQUAL(sink_xlate(WIN_IOVA + 5 * PG, &hva), 0);
+	CU_ASSERT_EQUAL(hva, old5);                 /* not invalidated yet */
+	CU_ASSERT_EQUAL(uiommu_shadow_refresh(sh, WIN_IOVA + 5 * PG,
+					      WIN_IOVA + 5 * PG), 0);
+	CU_ASSERT(sink_matches_model());
+	CU_ASSERT_EQUAL(sk.bad, 0);
+	uiommu_shadow_destroy(sh);
+	CU_ASSERT_EQUAL(sk.n, 0);
+}
+
+/* The sink's IOVA ranges clip, the stage-2 permissions are ANDed in. */
+static void
+test_shadow_iova_ranges_s2_prot(void)
+{
+	const struct uiommu_range ranges[] = {
+		{ 0, RAM_GPA + 2 * PG - 1 },
+		{ RAM_GPA + 4 * PG, UINT64_MAX },
+	};
+	uint32_t prot[1] = { UIOMMU_PROT_READ };
+	struct uiommu_shadow_cfg cfg;
+	struct uiommu_shadow_stats st;
+	struct uiommu_shadow *sh;
+	uint64_t hva = 0;
+
+	ram_init();
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.iova_ranges = ranges;
+	cfg.nr_iova_ranges = RTE_DIM(ranges);
+	sh = shadow_new_cfg(&cfg);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_BYPASS, NULL), 0);
+	/* Bypass of the region around the hole: two mappings. */
+	CU_ASSERT_EQUAL(sk.n, 2);
+	CU_ASSERT_NOT_EQUAL(sink_xlate(RAM_GPA + PG, &hva), 0);
+	CU_ASSERT_EQUAL(sink_xlate(RAM_GPA + 2 * PG, &hva), 0);
+	CU_ASSERT_EQUAL(sink_xlate(RAM_GPA + 3 * PG, &hva), 0);
+	CU_ASSERT_NOT_EQUAL(sink_xlate(RAM_GPA + 4 * PG, &hva), 0);
+	uiommu_shadow_stats_get(sh, &st);
+	CU_ASSERT_EQUAL(st.iova_excluded, 1);
+	uiommu_shadow_destroy(sh);
+
+	/* A read-only region: bypass and a RW leaf both map read-only. */
+	ram_init();
+	guest_set(0, true, DATA_GPA, false);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.s2_prot = prot;
+	sh = shadow_new_cfg(&cfg);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_BYPASS, NULL), 0);
+	CU_ASSERT_EQUAL(sink_xlate(RAM_GPA, &hva), UIOMMU_PROT_READ);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_S1, &s1ctx), 0);
+	CU_ASSERT_EQUAL(sk.n, 1);
+	CU_ASSERT_EQUAL(sink_xlate(WIN_IOVA, &hva), UIOMMU_PROT_READ);
+	/* Not readable at stage 2: the tables cannot be read, nothing maps. */
+	prot[0] = 0;
+	CU_ASSERT_EQUAL(uiommu_shadow_refresh(sh, 0, UINT64_MAX), 0);
+	CU_ASSERT_EQUAL(sk.n, 0);
+	CU_ASSERT_EQUAL(sk.bad, 0);
+	uiommu_shadow_destroy(sh);
+}
+
+/* Limits are reported once each, with where; purge and foreach. */
+static void
+test_shadow_report_purge(void)
+{
+	struct uiommu_shadow_cfg cfg;
+	struct uiommu_shadow *sh;
+	uint64_t h0;
+
+	ram_init();
+	for (unsigned int p = 0; p < 8; p++)
+		guest_set(p, true, DATA_GPA + 2 * p * PG, false); /* no coalescing */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_maps = 5;
+	sh = shadow_new_cfg(&cfg);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_S1, &s1ctx),
+			-ENOSPC);
+	CU_ASSERT_EQUAL(rp.n, 1);
+	CU_ASSERT_EQUAL(rp.err[0], -ENOSPC);
+	CU_ASSERT_EQUAL(rp.iova[0], WIN_IOVA + 5 * PG);   /* the sixth run */
+	CU_ASSERT_EQUAL(uiommu_shadow_num_maps(sh), 5);
+	uiommu_shadow_destroy(sh);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.walk_max = 4;
+	sh = shadow_new_cfg(&cfg);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_S1, &s1ctx),
+			-E2BIG);
+	CU_ASSERT_EQUAL(rp.n, 1);
+	CU_ASSERT_EQUAL(rp.err[0], -E2BIG);
+	uiommu_shadow_destroy(sh);
+
+	/* Purge: the mappings of host pages 3..4 of the data go. */
+	memset(&cfg, 0, sizeof(cfg));
+	sh = shadow_new_cfg(&cfg);
+	CU_ASSERT_EQUAL(uiommu_shadow_configure(sh, UIOMMU_SHADOW_S1, &s1ctx), 0);
+	CU_ASSERT_EQUAL(rp.n, 0);
+	CU_ASSERT_EQUAL(sk.n, 8);
+	h0 = (uint64_t)(uintptr_t)gptr(DATA_GPA);
+	CU_ASSERT_EQUAL(uiommu_shadow_purge(sh, h0 + 3 * PG, h0 + 5 * PG - 1), 0);
+	CU_ASSERT_EQUAL(sk.n, 7);      /* only page 2's (host page 4) */
+	CU_ASSERT_EQUAL(uiommu_shadow_num_maps(sh), 7);
+	CU_ASSERT_EQUAL(uiommu_shadow_purge(sh, 2, 1), -EINVAL);
+	CU_ASSERT_EQUAL(uiommu_shadow_foreach(sh, 0, UINT64_MAX, NULL, NULL),
+			-EINVAL);
+	/* A refresh brings it back. */
+	CU_ASSERT_EQUAL(uiommu_shadow_refresh(sh, 0, UINT64_MAX), 0);
+	CU_ASSERT(sink_matches_model());
+	CU_ASSERT_EQUAL(sk.bad, 0);
+	uiommu_shadow_destroy(sh);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -460,6 +640,9 @@ main(int argc, char **argv)
 		UT_CASE(test_shadow_hostile_tables),
 		UT_CASE(test_shadow_limits),
 		UT_CASE(test_shadow_sink_failures),
+		UT_CASE(test_shadow_remainders),
+		UT_CASE(test_shadow_iova_ranges_s2_prot),
+		UT_CASE(test_shadow_report_purge),
 		UT_END
 	};
 	int rc = ut_main("shadow", cases, argc, argv);

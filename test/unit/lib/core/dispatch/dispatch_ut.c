@@ -8,7 +8,9 @@
  * each backend call and batch, which is what the assertions read: one call
  * per batch, where batches were cut, the VMID and device of every entry,
  * the configuration applied by CFGI_STE; and the queue registers tell where
- * CONS stopped and with which error.
+ * CONS stopped and with which error. One test runs the same protocol on the
+ * "soft" backend, whose DMA engines make real device transactions, to check
+ * what a device's invalid STE does to them.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "uiommu_cmd.h"
 #include "uiommu_core.h"
 #include "uiommu_smmu.h"
+#include "uiommu_soft_dma.h"
 #include "uiommu_ut.h"
 #include "uiommu_vcmdq.h"
 
@@ -38,6 +41,7 @@ struct fx {
 	struct uiommu_vcmdq_prod p;
 	struct uiommu_vcmdq_regs *regs;
 	struct uiommu_vdevice *dev1, *dev2;
+	struct uiommu_soft_dma_regs *dregs1;  /* soft backend only */
 	uint16_t vmid;
 	uint32_t log2size;
 };
@@ -50,10 +54,12 @@ gpa(struct fx *f, uint64_t a)
 	return f->ram + (a - RAM_GPA);
 }
 
-/* VM with 1 MiB of RAM, a mock vIOMMU, vSIDs 1 and 2, one enabled queue. */
+/* VM with 1 MiB of RAM, a vIOMMU of @p be, vSIDs 1 and 2, one enabled queue. */
 static void
-fx_setup(struct fx *f, uint32_t log2size)
+fx_setup_be(struct fx *f, uint32_t log2size, const char *be)
 {
+	bool soft = strcmp(be, "soft") == 0;
+	struct uiommu_vdevice_info info;
 	uint64_t off;
 
 	memset(f, 0, sizeof(*f));
@@ -65,12 +71,18 @@ fx_setup(struct fx *f, uint32_t log2size)
 	f->log2size = log2size;
 	UT_ASSERT_FATAL(uiommu_vm_create("dispatch", &f->vm) == 0);
 	UT_ASSERT_FATAL(uiommu_vm_mem_add_hva(f->vm, RAM_GPA, RAM_SIZE, f->ram) == 0);
-	UT_ASSERT_FATAL(uiommu_viommu_create(f->vm, "mock", NULL, &f->v) == 0);
+	UT_ASSERT_FATAL(uiommu_viommu_create(f->vm, be, NULL, &f->v) == 0);
 	f->vmid = uiommu_viommu_vmid(f->v);
 	UT_ASSERT_FATAL(f->vmid != GUEST_VMID);
 	UT_ASSERT_FATAL(uiommu_viommu_set_strtab(f->v, STRTAB_GPA, STRTAB_LOG2) == 0);
-	UT_ASSERT_FATAL(uiommu_vdevice_add(f->v, 1, "mock:0", NULL, &f->dev1) == 0);
-	UT_ASSERT_FATAL(uiommu_vdevice_add(f->v, 2, "mock:1", NULL, &f->dev2) == 0);
+	UT_ASSERT_FATAL(uiommu_vdevice_add(f->v, 1, soft ? "soft:dma0" : "mock:0",
+					   &info, &f->dev1) == 0);
+	if (info.has_regs)
+		f->dregs1 = (struct uiommu_soft_dma_regs *)(void *)
+			((uint8_t *)uiommu_viommu_ctrl_base(f->v) +
+			 info.regs_offset);
+	UT_ASSERT_FATAL(uiommu_vdevice_add(f->v, 2, soft ? "soft:dma1" : "mock:1",
+					   NULL, &f->dev2) == 0);
 	UT_ASSERT_FATAL(uiommu_vcmdq_create(f->v, 3, log2size, RING_GPA, &f->q,
 					    &off) == 0);
 	f->regs = (struct uiommu_vcmdq_regs *)(void *)
@@ -81,6 +93,12 @@ fx_setup(struct fx *f, uint32_t log2size)
 	UT_ASSERT_FATAL(uiommu_vcmdq_prod_enable(&f->p, 0) == 0);
 	CU_ASSERT_EQUAL(uiommu_vcmdq_process(f->q, 0), 0);
 	UT_ASSERT_FATAL(uiommu_vcmdq_prod_enabled(&f->p));
+}
+
+static void
+fx_setup(struct fx *f, uint32_t log2size)
+{
+	fx_setup_be(f, log2size, "mock");
 }
 
 static void
@@ -690,6 +708,8 @@ test_cfgi_ste(void)
 	CU_ASSERT(!uiommu_vcmdq_prod_error_pending(&f.p, NULL, NULL));
 	CU_ASSERT_EQUAL_FATAL(ms->nr_ste, 2);
 	CU_ASSERT(ms->ste[1].blocked);
+	/* The backend is told the guest's STE is invalid (not just "block"). */
+	CU_ASSERT(ms->ste[1].invalid);
 	CU_ASSERT_EQUAL(uiommu_vdevice_info_get(f.dev1, &info), 0);
 	CU_ASSERT(info.blocked);
 	CU_ASSERT_EQUAL(info.ste_bad, 1);
@@ -705,6 +725,7 @@ test_cfgi_ste(void)
 	push(&f, c, 2);
 	CU_ASSERT_EQUAL(uiommu_vcmdq_process(f.q, 64), 2);
 	CU_ASSERT(ms->ste[2].blocked);
+	CU_ASSERT(ms->ste[2].invalid);   /* C_BAD_STE per transaction */
 	CU_ASSERT_EQUAL(uiommu_viommu_event_read(f.v, ev, 4, &lost), 0);
 
 	/* The backend refusing the configuration: blocked + C_BAD_STE. */
@@ -722,6 +743,130 @@ test_cfgi_ste(void)
 	CU_ASSERT_EQUAL_FATAL(uiommu_viommu_event_read(f.v, ev, 4, &lost), 1);
 	CU_ASSERT_EQUAL(ev[0].id, UIOMMU_EVT_C_BAD_STREAMID);
 	CU_ASSERT_EQUAL(lost, 0);
+	/* No STE at all: a plain block (NULL), not an invalid guest STE. */
+	CU_ASSERT_EQUAL_FATAL(ms->nr_ste, 5);
+	CU_ASSERT(ms->ste[4].blocked);
+	CU_ASSERT(!ms->ste[4].invalid);
+	fx_teardown(&f);
+}
+
+/* ---- invalid STEs on a backend that sees transactions (soft) --------- */
+
+#define DMA_RING_IOVA 0x40000000ULL
+
+/*
+ * One transaction of vSID 1's soft DMA engine: restart the engine and
+ * submit one descriptor; fetching it from an unmapped ring is the
+ * transaction the STE decides about. @return the engine's halt error.
+ */
+static uint32_t
+dma_kick(struct fx *f)
+{
+	struct uiommu_soft_dma_regs *r = f->dregs1;
+
+	__atomic_store_n(&r->ctrl, 0, __ATOMIC_RELEASE);
+	(void)uiommu_viommu_poll(f->v, 64);       /* notices the disable */
+	r->ring_base = DMA_RING_IOVA;
+	r->ring_log2 = 2;
+	r->ssid = 0;
+	r->cons = 0;
+	r->prod = 0;
+	__atomic_store_n(&r->ctrl, UIOMMU_SOFT_DMA_CTRL_ENABLE, __ATOMIC_RELEASE);
+	(void)uiommu_viommu_poll(f->v, 64);       /* latches the ring */
+	__atomic_store_n(&r->prod, 1, __ATOMIC_RELEASE);
+	for (unsigned int k = 0; k < 8 && uiommu_viommu_poll(f->v, 64) != 0; k++)
+		;
+	CU_ASSERT(r->status & UIOMMU_SOFT_DMA_STATUS_HALTED);
+	return r->error;
+}
+
+/* How many events are queued, and the id of the first (0 if none). */
+static unsigned int
+events_pop(struct fx *f, uint8_t *id, uint32_t *sid)
+{
+	struct uiommu_event ev[8];
+	uint64_t lost = 0;
+	int n = uiommu_viommu_event_read(f->v, ev, RTE_DIM(ev), &lost);
+
+	CU_ASSERT_EQUAL(lost, 0);
+	*id = n > 0 ? ev[0].id : 0;
+	*sid = n > 0 ? ev[0].sid : 0;
+	return n > 0 ? (unsigned int)n : 0;
+}
+
+static void
+test_invalid_ste_transactions_soft(void)
+{
+	struct uiommu_viommu_info vi;
+	struct uiommu_xlate x;
+	struct uiommu_cmd c[2];
+	uint64_t raw[8] = {0};
+	uint32_t sid;
+	uint8_t id;
+	struct fx f;
+
+	fx_setup_be(&f, 8, "soft");
+	UT_ASSERT_FATAL(f.dregs1 != NULL);
+	c[0] = with_sid(UIOMMU_CMD_CFGI_STE, 1);
+	c[1] = sync_cmd(UIOMMU_CMD_SYNC_CS_NONE, 0, 0);
+
+	/* Never configured: terminated, no event (as STE.Config = abort). */
+	CU_ASSERT_EQUAL(dma_kick(&f), UIOMMU_SOFT_DMA_ERR_FETCH);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 0);
+
+	/* V = 0: nothing at the CFGI, C_BAD_STE on each transaction. */
+	write_ste(&f, 1, raw);
+	push(&f, c, 2);
+	CU_ASSERT_EQUAL(uiommu_vcmdq_process(f.q, 64), 2);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 0);
+	for (unsigned int k = 0; k < 2; k++) {
+		CU_ASSERT_EQUAL(dma_kick(&f), UIOMMU_SOFT_DMA_ERR_FETCH);
+		CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 1);
+		CU_ASSERT_EQUAL(id, UIOMMU_EVT_C_BAD_STE);
+		CU_ASSERT_EQUAL(sid, 1);
+	}
+	/* An inspection of that device reports the fault and records none. */
+	CU_ASSERT_EQUAL(uiommu_vdevice_translate(f.dev1, DMA_RING_IOVA,
+						 UIOMMU_ACCESS_READ, &x), -EFAULT);
+	CU_ASSERT_EQUAL(x.fault.id, UIOMMU_EVT_C_BAD_STE);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 0);
+
+	/* An STE that does not decode: C_BAD_STE at the CFGI, then on each
+	 * transaction. */
+	raw[0] = rte_cpu_to_le_64(1 | (1ULL << 1)); /* V=1, Config=0b001 */
+	write_ste(&f, 1, raw);
+	push(&f, c, 2);
+	CU_ASSERT_EQUAL(uiommu_vcmdq_process(f.q, 64), 2);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 1);
+	CU_ASSERT_EQUAL(id, UIOMMU_EVT_C_BAD_STE);
+	CU_ASSERT_EQUAL(dma_kick(&f), UIOMMU_SOFT_DMA_ERR_FETCH);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 1);
+	CU_ASSERT_EQUAL(id, UIOMMU_EVT_C_BAD_STE);
+
+	/* A valid STE again: the same transaction now translates (bypass, the
+	 * ring is guest RAM), no event. */
+	write_bypass_ste(&f, 1);
+	push(&f, c, 2);
+	CU_ASSERT_EQUAL(uiommu_vcmdq_process(f.q, 64), 2);
+	CU_ASSERT_EQUAL(uiommu_vdevice_translate(f.dev1, RING_GPA,
+						 UIOMMU_ACCESS_READ, &x), 0);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 0);
+
+	/* Blocked by the manager (no stream table: C_BAD_STREAMID at the
+	 * CFGI): its transactions abort without an event. */
+	uiommu_viommu_clear_strtab(f.v);
+	push(&f, c, 2);
+	CU_ASSERT_EQUAL(uiommu_vcmdq_process(f.q, 64), 2);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 1);
+	CU_ASSERT_EQUAL(id, UIOMMU_EVT_C_BAD_STREAMID);
+	CU_ASSERT_EQUAL(dma_kick(&f), UIOMMU_SOFT_DMA_ERR_FETCH);
+	CU_ASSERT_EQUAL(events_pop(&f, &id, &sid), 0);
+
+	/* The vIOMMU's events counter (STATS): the core's two CFGI events
+	 * and the backend's three transaction records; not the probe. */
+	CU_ASSERT_EQUAL(uiommu_viommu_info_get(f.v, &vi), 0);
+	CU_ASSERT_EQUAL(vi.events, 5);
+	CU_ASSERT_EQUAL(vi.events_lost, 0);
 	fx_teardown(&f);
 }
 
@@ -876,6 +1021,7 @@ test_random_garbage(void)
 
 static const struct ut_case cases[] = {
 	UT_CASE(test_one_backend_call_per_batch),
+	UT_CASE(test_invalid_ste_transactions_soft),
 	UT_CASE(test_batch_boundaries),
 	UT_CASE(test_batch_never_exceeds_max),
 	UT_CASE(test_budget_respected),
