@@ -54,7 +54,7 @@
 /* Queue polls per call of the guest helper between two clock checks. */
 #define WAIT_SPINS 256u
 
-static void
+static void __attribute__((format(printf, 3, 4)))
 say(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
@@ -412,6 +412,7 @@ struct bench_mgr {
 	struct mgr_pf *pf;	/* ring and registers, for the prefetch */
 	unsigned int nq;
 	unsigned int budget;
+	struct bench_mgr_lim lim;
 	bool pause;
 	uint32_t stop;
 	bool launched;
@@ -484,7 +485,8 @@ static int
 engine_start(struct bench_mgr *m, struct bench_vm *const *vms, unsigned int nvms)
 {
 	struct uiommu_poll_conf conf = {
-		.budget = m->budget, .nb_lcores = 1,
+		.budget = m->budget, .vm_budget = m->lim.vm_budget,
+		.vm_slice_ns = m->lim.vm_slice_ns, .nb_lcores = 1,
 		.lcores = { m->ctx->worker_lcore },
 	};
 	int rc;
@@ -515,8 +517,9 @@ engine_start(struct bench_mgr *m, struct bench_vm *const *vms, unsigned int nvms
 
 int
 bench_mgr_start(struct bench_ctx *ctx, enum bench_mgr_kind kind,
-		unsigned int budget, bool pause, struct bench_vm *const *vms,
-		unsigned int nvms, struct bench_mgr **out)
+		const struct bench_mgr_lim *lim, bool pause,
+		struct bench_vm *const *vms, unsigned int nvms,
+		struct bench_mgr **out)
 {
 	struct bench_mgr *m;
 	unsigned int n = 0;
@@ -527,7 +530,8 @@ bench_mgr_start(struct bench_ctx *ctx, enum bench_mgr_kind kind,
 		return -ENOMEM;
 	m->ctx = ctx;
 	m->kind = kind;
-	m->budget = budget;
+	m->budget = lim->budget;
+	m->lim = *lim;
 	m->pause = pause;
 	if (kind == BENCH_MGR_ENGINE) {
 		rc = engine_start(m, vms, nvms);
@@ -709,7 +713,7 @@ bench_mgr_var_start(struct bench_ctx *ctx, void *arg)
 	struct bench_mgr_var *mv = arg;
 
 	mv->rtt.timeout_cycles = bench_vm_timeout(ctx);
-	return bench_mgr_start(ctx, mv->kind, mv->budget, mv->pause, mv->vms,
+	return bench_mgr_start(ctx, mv->kind, &mv->lim, mv->pause, mv->vms,
 			       mv->nvms, &mv->mgr);
 }
 

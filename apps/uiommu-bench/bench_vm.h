@@ -175,12 +175,23 @@ enum bench_mgr_kind {
 struct bench_mgr;
 
 /**
+ * The engine's per-pass limits (struct uiommu_poll_conf's fields of the
+ * same names; 0 in vm_budget or vm_slice_ns means the engine's default,
+ * as for uiommu-mgr).
+ */
+struct bench_mgr_lim {
+	unsigned int budget;      /**< commands per queue per pass */
+	unsigned int vm_budget;   /**< commands per VM per pass */
+	unsigned int vm_slice_ns; /**< busy ns per VM per pass */
+};
+
+/**
  * Start the manager side on the worker lcore over the first mgr_nq queues
  * of each VM (and, for the engine, the vIOMMUs holding them), VMs in the
  * order given.
  * @param ctx     bench context (worker lcore)
  * @param kind    engine or bare loop
- * @param budget  commands per queue per pass
+ * @param lim     per-pass limits (the bare loops use lim->budget only)
  * @param pause   BENCH_MGR_BARE: rte_pause() after a pass without work
  * @param vms     VMs
  * @param nvms    how many
@@ -188,8 +199,9 @@ struct bench_mgr;
  * @return 0; -ENOMEM; -EBUSY (worker busy); or the engine's errno.
  */
 int bench_mgr_start(struct bench_ctx *ctx, enum bench_mgr_kind kind,
-		    unsigned int budget, bool pause, struct bench_vm *const *vms,
-		    unsigned int nvms, struct bench_mgr **out);
+		    const struct bench_mgr_lim *lim, bool pause,
+		    struct bench_vm *const *vms, unsigned int nvms,
+		    struct bench_mgr **out);
 
 /** What a manager side measured about itself (durations on the worker's
  *  own TSC, never compared with the main lcore's clock). */
@@ -269,7 +281,7 @@ int bench_interleave(struct bench_ctx *ctx, struct bench_ilv *v, unsigned int n)
 /** A manager side measured with round trips, as an interleaved variant. */
 struct bench_mgr_var {
 	enum bench_mgr_kind kind;  /**< manager kind */
-	unsigned int budget;       /**< per queue per pass */
+	struct bench_mgr_lim lim;  /**< per-pass limits */
 	bool pause;                /**< BENCH_MGR_BARE: pause when idle */
 	struct bench_vm **vms;     /**< VMs it serves (first one's queue 0 is timed) */
 	unsigned int nvms;

@@ -156,7 +156,7 @@ bench_set_drop(struct bench_set *set, struct bench_result *res)
 	set->n_res--;
 }
 
-static void
+static void __attribute__((format(printf, 5, 0)))
 add_note(struct bench_set *set, const char *scenario, const char *status,
 	 int err, const char *fmt, va_list ap)
 {

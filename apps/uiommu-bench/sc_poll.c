@@ -110,7 +110,7 @@ poll_measure(struct bench_ctx *ctx, struct bench_vm *vm)
 		 "the floor's ping-pong, interleaved with the poll variants");
 	for (unsigned int k = 0; k < POLL_NVARS - 1; k++) {
 		mv[k] = (struct bench_mgr_var){
-			.kind = def[k].kind, .budget = UIOMMU_POLL_BUDGET_DEFAULT,
+			.kind = def[k].kind, .lim = { .budget = UIOMMU_POLL_BUDGET_DEFAULT },
 			.vms = &vm, .nvms = 1,
 			.rtt = { .vq = &vm->q[0], .pages = def[k].pages },
 		};

@@ -26,17 +26,21 @@
  *     baseline (the target is absolute: ≤ 10 ns per queue).
  *
  *  3. scale/quiet and scale/flood: the active (quiet) VM and a flood VM
- *     with FLOOD_QUEUES queues of 1024 entries on the same lcore, engine
- *     budget UIOMMU_POLL_BUDGET_DEFAULT per queue per pass. quiet: the flood
+ *     with FLOOD_QUEUES queues of 1024 entries on the same lcore, the
+ *     engine's default limits (UIOMMU_POLL_BUDGET_DEFAULT per queue,
+ *     UIOMMU_POLL_VM_BUDGET_DEFAULT per VM per pass). quiet: the flood
  *     VM's queues are registered but empty. flood: before each quiet round
  *     trip (untimed) the main lcore tops every flood queue up to full with
  *     TLBI_NH_VA and a CMD_SYNC every 32, so during the timed round trip
  *     each flood queue always has more than a budget of commands waiting.
  *     Both baseline poll/rtt; the target compares flood with quiet at p99.
- *     flood-b16, flood-b4, flood-b2: the same flood with the engine's
- *     per-queue budget lowered to 16, 4 and 2 commands per pass (for every
- *     queue; the quiet VM's two commands still fit), to measure what the
- *     budget buys.
+ *     flood-vnone: the same flood without the per-VM limit (per-queue
+ *     budget only: the engine's rule before the per-VM budget existed);
+ *     flood-v32, flood-v16, flood-v4: per-VM budgets of 32, 16 and 4, to
+ *     measure what the limit buys (the quiet VM's two commands fit all).
+ *     The note of each flood variant gives the flood commands consumed per
+ *     quiet round trip and the flood VM's own rate over its blocks (what
+ *     the limit costs the flooding VM).
  *     The flood VM cannot run on a core of its own (the machine has two);
  *     refilling between samples makes its queues as full as a guest on a
  *     third core would.
@@ -49,6 +53,7 @@
 
 #include "bench.h"
 #include "bench_vm.h"
+#include "uiommu_poll.h"
 
 #define SCALE_PAGES 64u
 #define SCALE_RING_LOG2 8u
@@ -107,8 +112,10 @@ struct scale_var {
 	struct bench_mgr_var mv;
 	struct bench_vm *other;	/* the VM whose queue count varies, or NULL */
 	unsigned int other_nq;	/* its queues handed to the manager */
-	/* Flood accounting over the blocks (flood VM's commands, quiet syncs). */
+	/* Flood accounting over the blocks (flood VM's commands, quiet syncs,
+	 * main-lcore cycles from the start of the timed part to the stop). */
 	uint64_t flood_cmds, quiet_syncs, mark_flood, mark_quiet;
+	uint64_t cycles, mark_tsc;
 };
 
 static uint64_t
@@ -147,6 +154,7 @@ scale_start(struct bench_ctx *ctx, void *arg)
 	}
 	if (rc != 0)
 		(void)bench_mgr_var_stop(ctx, &sv->mv);
+	sv->mark_tsc = rte_rdtsc();
 	return rc;
 }
 
@@ -154,8 +162,10 @@ static int
 scale_stop(struct bench_ctx *ctx, void *arg)
 {
 	struct scale_var *sv = arg;
+	uint64_t now = rte_rdtsc();
 	int rc = bench_mgr_var_stop(ctx, &sv->mv);
 
+	sv->cycles += now - sv->mark_tsc;
 	/* The manager has stopped: the counters are final for this block. */
 	if (sv->other != NULL)
 		sv->flood_cmds += vm_commands(sv->other, false) - sv->mark_flood;
@@ -228,7 +238,7 @@ idle_sweep(struct bench_ctx *ctx, struct bench_vm *act, struct bench_vm *idle)
 		sv[k] = (struct scale_var){
 			.mv = {
 				.kind = BENCH_MGR_ENGINE,
-				.budget = UIOMMU_POLL_BUDGET_DEFAULT,
+				.lim = { .budget = UIOMMU_POLL_BUDGET_DEFAULT },
 				.vms = vms, .nvms = 2,
 				.rtt = { .vq = &act->q[0], .pages = SCALE_PAGES },
 			},
@@ -242,7 +252,7 @@ idle_sweep(struct bench_ctx *ctx, struct bench_vm *act, struct bench_vm *idle)
 		if (res != NULL)
 			snprintf(res->note, sizeof(res->note),
 				 "poll's round trip; the engine also scans %u idle "
-				 "queues (%u vIOMMU(s)), budget %u", ns[k],
+				 "queues (%u vIOMMU(s)) of another VM, budget %u", ns[k],
 				 (ns[k] + UIOMMU_MAX_VCMDQS - 1) / UIOMMU_MAX_VCMDQS,
 				 UIOMMU_POLL_BUDGET_DEFAULT);
 	}
@@ -317,23 +327,24 @@ idle_scan(struct bench_ctx *ctx, struct bench_vm *idle)
 
 /*
  * Part 3, interleaved: the quiet VM alone (flood VM idle), under the flood
- * at the default budget (the target), and at smaller budgets (what a
- * smaller per-queue budget would buy; the quiet VM's two commands fit any
- * of them).
+ * with the engine's default limits (the target), without the per-VM limit
+ * (the per-queue budget alone, the rule before it) and with other per-VM
+ * budgets (what the limit buys; the quiet VM's two commands fit all).
  */
 static int
 flood_pair(struct bench_ctx *ctx, struct bench_vm *act, struct bench_vm *fvm)
 {
-	static const unsigned int budgets[] = {
-		UIOMMU_POLL_BUDGET_DEFAULT, UIOMMU_POLL_BUDGET_DEFAULT, 16, 4, 2,
+	static const unsigned int vm_budgets[] = {
+		0, 0, UIOMMU_POLL_VM_BUDGET_NONE, 32, 16, 4,
 	};
 	static const char *const names[] = {
-		"quiet", "flood", "flood-b16", "flood-b4", "flood-b2",
+		"quiet", "flood", "flood-vnone", "flood-v32", "flood-v16",
+		"flood-v4",
 	};
-	const unsigned int nv = sizeof(budgets) / sizeof(budgets[0]);
+	const unsigned int nv = sizeof(vm_budgets) / sizeof(vm_budgets[0]);
 	struct bench_vm *vms[2] = { act, fvm };
 	struct flood f = { .vm = fvm };
-	struct scale_var sv[5];
+	struct scale_var sv[6];
 	int rc = 0;
 
 	for (unsigned int i = 0; i < FLOOD_SYNC_EVERY && rc == 0; i++)
@@ -346,7 +357,11 @@ flood_pair(struct bench_ctx *ctx, struct bench_vm *act, struct bench_vm *fvm)
 	for (unsigned int k = 0; k < nv; k++)
 		sv[k] = (struct scale_var){
 			.mv = {
-				.kind = BENCH_MGR_ENGINE, .budget = budgets[k],
+				.kind = BENCH_MGR_ENGINE,
+				.lim = {
+					.budget = UIOMMU_POLL_BUDGET_DEFAULT,
+					.vm_budget = vm_budgets[k],
+				},
 				.vms = vms, .nvms = 2,
 				.rtt = {
 					.vq = &act->q[0], .pages = SCALE_PAGES,
@@ -359,21 +374,32 @@ flood_pair(struct bench_ctx *ctx, struct bench_vm *act, struct bench_vm *fvm)
 	rc = scale_group(ctx, sv, names, nv);
 	for (unsigned int k = 0; k < nv && rc == 0; k++) {
 		struct bench_result *res = (struct bench_result *)scale_res(ctx, names[k]);
+		char vmb[32];
 
 		if (res == NULL)
 			continue;
+		if (vm_budgets[k] == UIOMMU_POLL_VM_BUDGET_NONE)
+			snprintf(vmb, sizeof(vmb), "no VM budget");
+		else
+			snprintf(vmb, sizeof(vmb), "VM budget %u",
+				 vm_budgets[k] != 0 ? vm_budgets[k] :
+						      UIOMMU_POLL_VM_BUDGET_DEFAULT);
 		if (k == 0)
 			snprintf(res->note, sizeof(res->note),
 				 "poll's round trip; a second VM's %u queues on the same "
-				 "lcore, idle; budget %u", FLOOD_QUEUES, budgets[k]);
+				 "lcore, idle; budget %u, %s", FLOOD_QUEUES,
+				 UIOMMU_POLL_BUDGET_DEFAULT, vmb);
 		else
 			snprintf(res->note, sizeof(res->note),
-				 "the other VM's %u queues kept full (TLBI, CMD_SYNC every "
-				 "%u); %.0f flood commands per quiet round trip; budget %u",
-				 FLOOD_QUEUES, FLOOD_SYNC_EVERY,
+				 "other VM: %u queues kept full; %.0f flood cmds per "
+				 "round trip, flood VM %.3g cmd/s; budget %u, %s",
+				 FLOOD_QUEUES,
 				 sv[k].quiet_syncs ? (double)sv[k].flood_cmds /
 						     (double)sv[k].quiet_syncs : 0.0,
-				 budgets[k]);
+				 sv[k].cycles ? (double)sv[k].flood_cmds *
+						(double)ctx->tsc_hz /
+						(double)sv[k].cycles : 0.0,
+				 UIOMMU_POLL_BUDGET_DEFAULT, vmb);
 	}
 	return rc;
 }

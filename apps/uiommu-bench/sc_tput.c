@@ -49,6 +49,7 @@
 #include "bench.h"
 #include "bench_vm.h"
 #include "uiommu_cmd.h"
+#include "uiommu_poll.h"
 
 #define TPUT_RING_LOG2 12u	/* 4096 entries, as the raw ring */
 #define TPUT_PAGES 64u
@@ -112,6 +113,7 @@ struct pring {
 	uint64_t per_rep;
 	uint64_t timeout_cycles;
 	uint64_t seq;			/* producer's next sequence number */
+	uint64_t first;			/* seq at the start of a repetition */
 	uint64_t bad;			/* consumer: elements failing the check */
 };
 
@@ -131,7 +133,8 @@ pring_consumer(void *arg)
 	struct rte_ring *const ring = pr->ring;
 	const unsigned int burst = pr->burst;
 	const uint64_t per_rep = pr->per_rep, timeout = pr->timeout_cycles;
-	uint64_t expect = pr->seq, t0 = rte_rdtsc(), bad = 0;
+	/* Not pr->seq: the producer may have advanced it before we ran. */
+	uint64_t expect = pr->first, t0 = rte_rdtsc(), bad = 0;
 
 	for (uint64_t got = 0, stall = 0; got < per_rep;) {
 		unsigned int n = rte_ring_sc_dequeue_bulk_elem(ring, buf,
@@ -162,6 +165,7 @@ pring_rep(struct bench_ctx *ctx, struct pring *pr, int *err)
 	uint64_t t0, t1, bound = bench_vm_timeout(ctx);
 
 	pr->done = 0;
+	pr->first = pr->seq;
 	*err = bench_worker_start(ctx, pring_consumer, pr);
 	if (*err != 0)
 		return 0;
@@ -196,6 +200,7 @@ static int
 run_n(struct bench_ctx *ctx, struct bench_vm *vm, struct pring *pr, unsigned int n)
 {
 	static struct uiommu_cmd batch[TPUT_MAX_N + 1];
+	const struct bench_mgr_lim lim = { .budget = UIOMMU_POLL_BUDGET_DEFAULT };
 	char variant[BENCH_NAME_MAX], base[BENCH_REF_MAX], rvar[BENCH_NAME_MAX];
 	struct uiommu_vcmdq_stats st0, st1;
 	struct bench_result *res, *rres;
@@ -240,8 +245,8 @@ run_n(struct bench_ctx *ctx, struct bench_vm *vm, struct pring *pr, unsigned int
 						  (double)ctx->tsc_hz / (double)cyc);
 		if (rc != 0)
 			break;
-		rc = bench_mgr_start(ctx, BENCH_MGR_ENGINE, UIOMMU_POLL_BUDGET_DEFAULT,
-				     false, &vm, 1, &mgr);
+		rc = bench_mgr_start(ctx, BENCH_MGR_ENGINE, &lim, false, &vm, 1,
+				     &mgr);
 		if (rc != 0)
 			break;
 		uiommu_vcmdq_stats_get(vm->q[0].q, &st0);
@@ -272,6 +277,93 @@ out_res:
 out_rres:
 	bench_set_drop(ctx->set, rres);
 	return rc;
+}
+
+/*
+ * What the engine's per-VM budget costs a VM that streams alone on an
+ * lcore it shares with another, idle VM. The sync-every-N stream, three
+ * ways, repetitions alternating: solo (the engine serves this VM only: the
+ * per-queue budget alone applies, as for sync32), shared-vnone (an idle
+ * VM's queue and vIOMMU on the same lcore, no per-VM limit: the cost of
+ * scanning the other VM) and shared (the same with the per-VM budget
+ * UIOMMU_POLL_VM_BUDGET_DEFAULT: the cost of the fairness rule itself,
+ * smaller backend batches and more passes).
+ */
+static int
+run_shared(struct bench_ctx *ctx, struct bench_vm *vm, struct bench_vm *idle,
+	   unsigned int n)
+{
+	static struct uiommu_cmd batch[TPUT_MAX_N + 1];
+	static const unsigned int vm_budgets[3] = {
+		0, UIOMMU_POLL_VM_BUDGET_NONE, 0,
+	};
+	static const char *const name[3] = { "solo", "shared", "shared" };
+	static const char *const suffix[3] = { "", "-vnone", "" };
+	struct bench_result *res[3] = { NULL, NULL, NULL };
+	char variant[BENCH_NAME_MAX], base[BENCH_REF_MAX];
+	uint64_t per_rep, cyc;
+	int rc = 0, wrc;
+
+	for (unsigned int i = 0; i < n && rc == 0; i++)
+		rc = bench_cmd_tlbi(i, TPUT_PAGES, &batch[i]);
+	if (rc == 0)
+		rc = bench_cmd_sync(&batch[n]);
+	if (rc != 0)
+		return rc;
+	per_rep = ctx->samples * 4;
+	if (per_rep < 64ull * n)
+		per_rep = 64ull * n;
+	per_rep -= per_rep % n;
+	for (unsigned int k = 0; k < 3 && rc == 0; k++) {
+		snprintf(variant, sizeof(variant), "%s%u%s", name[k], n, suffix[k]);
+		if (k == 0)
+			snprintf(base, sizeof(base), "tput/sync%u", n);
+		else
+			snprintf(base, sizeof(base), "tput/solo%u", n);
+		res[k] = bench_set_add_rate(ctx->set, "tput", variant, base,
+					    "command", per_rep);
+		if (res[k] == NULL)
+			rc = -errno;
+	}
+	for (unsigned int r = 0; r <= ctx->reps && rc == 0; r++) {
+		for (unsigned int k = 0; k < 3 && rc == 0; k++) {
+			const struct bench_mgr_lim lim = {
+				.budget = UIOMMU_POLL_BUDGET_DEFAULT,
+				.vm_budget = vm_budgets[k],
+			};
+			struct bench_vm *vms[2] = { vm, idle };
+			struct bench_mgr *mgr;
+
+			rc = bench_mgr_start(ctx, BENCH_MGR_ENGINE, &lim, false, vms,
+					     k == 0 ? 1 : 2, &mgr);
+			if (rc != 0)
+				break;
+			cyc = tput_rep(ctx, &vm->q[0], batch, n, per_rep, &rc);
+			wrc = bench_mgr_stop(mgr, NULL);
+			if (rc == 0)
+				rc = wrc;
+			if (rc == 0 && r > 0)
+				rc = bench_result_add_rep(res[k], (double)per_rep *
+							  (double)ctx->tsc_hz /
+							  (double)cyc);
+		}
+	}
+	if (rc != 0) {
+		/* Newest first: a drop moves the results added after it. */
+		for (unsigned int k = 3; k-- > 0;)
+			if (res[k] != NULL)
+				bench_set_drop(ctx->set, res[k]);
+		return rc;
+	}
+	snprintf(res[0]->note, sizeof(res[0]->note),
+		 "sync%u's stream, the engine serving this VM alone (per-queue "
+		 "budget %u only)", n, UIOMMU_POLL_BUDGET_DEFAULT);
+	snprintf(res[1]->note, sizeof(res[1]->note),
+		 "the same with an idle VM on the lcore, no per-VM budget");
+	snprintf(res[2]->note, sizeof(res[2]->note),
+		 "the same with an idle VM on the lcore, per-VM budget %u",
+		 UIOMMU_POLL_VM_BUDGET_DEFAULT);
+	return 0;
 }
 
 /*
@@ -371,7 +463,11 @@ tput_run(struct bench_ctx *ctx)
 		.name = "bench-tput", .nviommus = 1, .nqueues = 1,
 		.ring_log2 = TPUT_RING_LOG2, .s1_pages = TPUT_PAGES,
 	};
-	struct bench_vm *vm;
+	const struct bench_vm_conf idle_conf = {
+		.name = "bench-tput-idle", .nviommus = 1, .nqueues = 1,
+		.ring_log2 = 4, .s1_pages = 0,
+	};
+	struct bench_vm *vm, *idle = NULL;
 	struct pring *pr;
 	char why[128] = "";
 	int rc;
@@ -399,6 +495,12 @@ tput_run(struct bench_ctx *ctx)
 	}
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]) && rc == 0; i++)
 		rc = run_n(ctx, vm, pr, ns[i]);
+	if (rc == 0) {
+		rc = bench_vm_create(&idle_conf, &idle, why, sizeof(why));
+		if (rc == 0)
+			rc = run_shared(ctx, vm, idle, 32);
+		bench_vm_destroy(idle);
+	}
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]) && rc == 0; i++)
 		rc = run_inline(ctx, vm, ns[i], false);
 	if (rc == 0)

@@ -62,6 +62,10 @@ usage(FILE *f)
 "  --backend NAME         default backend for VIOMMU_CREATE (default: soft)\n"
 "  --config FILE          ini file ([manager], [poll], [backend.NAME], [pin])\n"
 "  --budget N             commands per queue per poll pass (default: %u)\n"
+"  --vm-budget N|none     commands per VM per poll pass, all its queues on\n"
+"                         the lcore together (default: %u)\n"
+"  --vm-slice-ns N        busy time per VM per poll pass; 0 = no limit\n"
+"                         (default: 0)\n"
 "  --idle-sleep-us N      sleep N us per idle pass once idle long enough;\n"
 "                         0 = always spin (default: 0)\n"
 "  --idle-after-us N      idle time before sleeping starts (default: 1000)\n"
@@ -73,7 +77,8 @@ usage(FILE *f)
 "Exit status: 0 stopped by SIGINT/SIGTERM (or --help), 1 usage error,\n"
 "2 EAL initialisation failed, 3 configuration error, 4 start-up failure,\n"
 "5 runtime failure. See uiommu-mgr(1).\n",
-		prog_name, UIOMMU_POLL_BUDGET_DEFAULT);
+		prog_name, UIOMMU_POLL_BUDGET_DEFAULT,
+		UIOMMU_POLL_VM_BUDGET_DEFAULT);
 }
 
 static void
@@ -158,6 +163,8 @@ enum {
 	OPT_BUDGET,
 	OPT_IDLE_SLEEP,
 	OPT_IDLE_AFTER,
+	OPT_VM_BUDGET,
+	OPT_VM_SLICE,
 	OPT_LCORES,
 	OPT_SEALED,
 	OPT_HELP,
@@ -170,6 +177,8 @@ static const struct option long_opts[] = {
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP },
 	{ "idle-after-us", required_argument, NULL, OPT_IDLE_AFTER },
+	{ "vm-budget", required_argument, NULL, OPT_VM_BUDGET },
+	{ "vm-slice-ns", required_argument, NULL, OPT_VM_SLICE },
 	{ "lcores-poll", required_argument, NULL, OPT_LCORES },
 	{ "require-sealed-mem", no_argument, NULL, OPT_SEALED },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -239,6 +248,16 @@ parse_args(int argc, char **argv, struct uiommu_mgr_conf *conf)
 			if (uiommu_mgr_parse_u32(optarg, 1000000,
 						 &conf->poll.idle_after_us) != 0)
 				return bad_value("idle-after-us", optarg);
+			break;
+		case OPT_VM_BUDGET:
+			if (uiommu_mgr_parse_vm_budget(optarg,
+						       &conf->poll.vm_budget) != 0)
+				return bad_value("vm-budget", optarg);
+			break;
+		case OPT_VM_SLICE:
+			if (uiommu_mgr_parse_u32(optarg, UIOMMU_POLL_VM_SLICE_NS_MAX,
+						 &conf->poll.vm_slice_ns) != 0)
+				return bad_value("vm-slice-ns", optarg);
 			break;
 		case OPT_LCORES:
 			if (uiommu_mgr_conf_lcores(conf, optarg) != 0)

@@ -36,6 +36,22 @@
  *   I2  every candidate set: remove matching ways under the set's seq lock;
  *   I3  uiommu_iotlb_sync(): wait for a QSBR grace period.
  *
+ * I3 without readers. A reader takes a slot bit (RMW on slots[]) before its
+ * seq_cst fence in rte_rcu_qsbr_thread_online() and its first lookup;
+ * uiommu_iotlb_sync() does a seq_cst fence after I2 and then loads
+ * slots[] (acquire). Store-buffering again: either that load sees the
+ * slot taken (and the grace period is waited for), or the reader's
+ * lookups see I2's removals; a slot seen free was released by a reader
+ * that is done (release RMW in offline, acquire load here). So with every
+ * slot free the grace period is skipped: rte_rcu_qsbr_synchronize() reads
+ * the counter line of each of the UIOMMU_IOTLB_MAX_READERS registered
+ * readers even when all are offline. The soft backend's invalidations run
+ * on the polling lcore with no reader online (its DMA engines run on the
+ * same lcore, between passes), so this is their common case: one TLBI +
+ * CMD_SYNC consumed on one core went from 111 to 60-74 ns (uiommu-bench
+ * tput/inline-sync1), a batch of 8 from 35-36 to 29-31 ns per TLBI
+ * (inline-sync8); see doc/benchmarks.md, "Before and after".
+ *
  * An access that looked the old entry up before I2 is in a read-side
  * critical section (the reader is online and has not reported quiescent),
  * so I3 waits for it to finish. A walk that read the tables before the
@@ -581,7 +597,9 @@ invalidate(struct uiommu_iotlb *tlb, const struct inv_match *m)
 			n += set_invalidate(&tlb->sets[i], m);
 		stat_add(&tlb->stats.full_scans, 1);
 	}
-	stat_add(&tlb->stats.invalidated, n);
+	/* An atomic RMW only when something was removed. */
+	if (n != 0)
+		stat_add(&tlb->stats.invalidated, n);
 	return n;
 }
 
@@ -631,8 +649,15 @@ uiommu_iotlb_sync(struct uiommu_iotlb *tlb)
 	 * and the loads of the readers' counters inside synchronize (pairs
 	 * with the seq_cst fence of rte_rcu_qsbr_thread_online()). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	rte_rcu_qsbr_synchronize(tlb->qsbr, RTE_QSBR_THRID_INVALID);
 	stat_add(&tlb->stats.syncs, 1);
+	/* No slot taken: no reader to wait for (file comment, "I3 without
+	 * readers"). Acquire: pairs with the release RMW of reader_offline. */
+	for (unsigned int w = 0; w < RTE_DIM(tlb->slots); w++)
+		if (__atomic_load_n(&tlb->slots[w], __ATOMIC_ACQUIRE) != 0) {
+			rte_rcu_qsbr_synchronize(tlb->qsbr,
+						 RTE_QSBR_THRID_INVALID);
+			return;
+		}
 }
 
 void

@@ -235,8 +235,10 @@ unsigned int uiommu_iotlb_inv_all(struct uiommu_iotlb *tlb);
 
 /**
  * Complete the invalidations issued so far: wait until every online reader
- * has reported a quiescent state or gone offline. Must not be called by a
- * thread that is itself an online reader of this IOTLB.
+ * has reported a quiescent state or gone offline. With no reader slot
+ * taken it returns after one full fence and one load (no grace period to
+ * wait for). Must not be called by a thread that is itself an online
+ * reader of this IOTLB.
  *
  * @param tlb  IOTLB
  */

@@ -35,6 +35,8 @@ uiommu_mgr_conf_init(struct uiommu_mgr_conf *conf)
 	conf->telemetry = true;
 	conf->hello_timeout_ms = 10000;
 	conf->poll.budget = UIOMMU_POLL_BUDGET_DEFAULT;
+	conf->poll.vm_budget = UIOMMU_POLL_VM_BUDGET_DEFAULT;
+	conf->poll.vm_slice_ns = 0;
 	conf->poll.idle_sleep_us = 0;
 	conf->poll.idle_after_us = 1000;
 	conf->poll_all_workers = true;
@@ -161,6 +163,22 @@ conf_manager_key(struct uiommu_mgr_conf *conf, const char *k, const char *v)
 	return -ENOENT;
 }
 
+int
+uiommu_mgr_parse_vm_budget(const char *s, uint32_t *out)
+{
+	uint32_t u;
+
+	if (s != NULL && strcmp(s, "none") == 0) {
+		*out = UIOMMU_POLL_VM_BUDGET_NONE;
+		return 0;
+	}
+	if (uiommu_mgr_parse_u32(s, UIOMMU_POLL_VM_BUDGET_NONE - 1, &u) != 0 ||
+	    u == 0)
+		return -EINVAL;
+	*out = u;
+	return 0;
+}
+
 static int
 conf_poll_key(struct uiommu_mgr_conf *conf, const char *k, const char *v)
 {
@@ -183,6 +201,11 @@ conf_poll_key(struct uiommu_mgr_conf *conf, const char *k, const char *v)
 			conf->poll.budget = u;
 		return rc;
 	}
+	if (strcmp(k, "vm_budget") == 0)
+		return uiommu_mgr_parse_vm_budget(v, &conf->poll.vm_budget);
+	if (strcmp(k, "vm_slice_ns") == 0)
+		return uiommu_mgr_parse_u32(v, UIOMMU_POLL_VM_SLICE_NS_MAX,
+					    &conf->poll.vm_slice_ns);
 	if (strcmp(k, "idle_sleep_us") == 0)
 		return uiommu_mgr_parse_u32(v, UIOMMU_MGR_SLEEP_US_MAX,
 					    &conf->poll.idle_sleep_us);

@@ -108,6 +108,8 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "mode", uiommu_poll_is_inline(m->poll) ?
 				     "inline" : "lcores");
 	rte_tel_data_add_dict_u64(d, "budget", m->conf.poll.budget);
+	rte_tel_data_add_dict_u64(d, "vm_budget", m->conf.poll.vm_budget);
+	rte_tel_data_add_dict_u64(d, "vm_slice_ns", m->conf.poll.vm_slice_ns);
 	rte_tel_data_add_dict_u64(d, "idle_sleep_us", m->conf.poll.idle_sleep_us);
 	rte_tel_data_add_dict_u64(d, "idle_after_us", m->conf.poll.idle_after_us);
 	rte_tel_data_add_dict_u64(d, "max_vms", m->conf.max_vms);

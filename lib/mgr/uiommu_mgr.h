@@ -88,7 +88,8 @@ void uiommu_mgr_conf_init(struct uiommu_mgr_conf *conf);
  * (doc/manager.md, config/uiommu-mgr.ini.example):
  *  - [manager] socket, socket_mode, backend, require_sealed_mem, max_vms,
  *    telemetry, hello_timeout_ms
- *  - [poll] lcores, budget, idle_sleep_us, idle_after_us
+ *  - [poll] lcores, budget, vm_budget, vm_slice_ns, idle_sleep_us,
+ *    idle_after_us
  *  - [backend.NAME] key = value ... : default kvargs of backend NAME
  *  - [pin] VMNAME = LCORE
  * Unknown sections or keys are errors (a typo must not go unnoticed).
@@ -123,6 +124,15 @@ int uiommu_mgr_conf_lcores(struct uiommu_mgr_conf *conf, const char *list);
  * @return 0; -EINVAL not a number in [0, max].
  */
 int uiommu_mgr_parse_u32(const char *s, uint32_t max, uint32_t *out);
+
+/**
+ * Parse a per-VM budget for an option: "none" (no per-VM limit,
+ * UIOMMU_POLL_VM_BUDGET_NONE) or a number of commands, 1 or more.
+ * @param s  text
+ * @param[out] out  value
+ * @return 0; -EINVAL anything else (0 included).
+ */
+int uiommu_mgr_parse_vm_budget(const char *s, uint32_t *out);
 
 /**
  * Merge backend arguments: the configuration's defaults for @p backend,

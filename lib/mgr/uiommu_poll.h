@@ -10,6 +10,16 @@
  * reports a quiescent state to DPDK's rte_rcu QSBR. The per-queue budget
  * bounds what one queue may take from the others in a pass.
  *
+ * **Fairness between VMs.** The queues of an lcore are served VM by VM.
+ * On an lcore that serves more than one VM, the queues of one VM together
+ * consume at most vm_budget commands per pass (and, when vm_slice_ns is
+ * set, stop once they have been busy that long in the pass); the VM's
+ * queue that leads the next pass rotates when its turn ends on a limit, so
+ * its queues share the VM's budget in turn. A quiet VM therefore waits at
+ * most one limited turn of each other VM on its lcore, whatever their
+ * number of queues. An lcore with a single VM applies the per-queue budget
+ * only.
+ *
  * The control thread changes the sets (add/remove a vIOMMU or a vCMDQ,
  * pause a VM) without any lock on the fast path: it builds a new array for
  * the lcore, publishes it with a release store, waits for every lcore to
@@ -48,9 +58,26 @@ extern "C" {
 /** A poll engine (opaque). */
 struct uiommu_poll;
 
+/** uiommu_poll_conf.vm_budget: no per-VM limit (only the per-queue one). */
+#define UIOMMU_POLL_VM_BUDGET_NONE UINT32_MAX
+/** Largest uiommu_poll_conf.vm_slice_ns accepted (one second). */
+#define UIOMMU_POLL_VM_SLICE_NS_MAX 1000000000u
+
 /** Poll engine configuration. */
 struct uiommu_poll_conf {
 	uint32_t budget;        /**< commands per queue per pass, 1..UIOMMU_BATCH_MAX * 16 */
+	/**
+	 * Commands per VM per pass, all its queues on the lcore together;
+	 * 0 = UIOMMU_POLL_VM_BUDGET_DEFAULT, UIOMMU_POLL_VM_BUDGET_NONE = no
+	 * limit. A queue still takes at most @c budget.
+	 */
+	uint32_t vm_budget;
+	/**
+	 * Busy time per VM per pass, ns, checked after each of its queues that
+	 * found work (a turn ends after the call that reached it); 0 = no
+	 * limit; at most UIOMMU_POLL_VM_SLICE_NS_MAX.
+	 */
+	uint32_t vm_slice_ns;
 	uint32_t idle_sleep_us; /**< sleep per idle pass once idle long enough; 0 = never */
 	uint32_t idle_after_us; /**< idle time before sleeping starts */
 	uint32_t nb_lcores;     /**< polling lcores; 0 = inline mode */
@@ -77,8 +104,8 @@ struct uiommu_poll_lcore_stats {
  * Create a poll engine (not started).
  * @param conf  configuration (copied)
  * @param[out] out  the engine
- * @return 0; -EINVAL a value out of range, an lcore that is not an enabled
- *         EAL worker lcore or listed twice; -ENOMEM.
+ * @return 0; -EINVAL a value out of range (budget, vm_slice_ns), an lcore
+ *         that is not an enabled EAL worker lcore or listed twice; -ENOMEM.
  */
 int uiommu_poll_create(const struct uiommu_poll_conf *conf,
 		       struct uiommu_poll **out);

@@ -31,10 +31,10 @@ EXPECTED = {
     'tput': ['sync1', 'sync8', 'sync32', 'sync256', 'ring1', 'ring8',
              'ring32', 'ring256', 'inline-sync1',
              'inline-sync8', 'inline-sync32', 'inline-sync256',
-             'inline-dispatch32'],
+             'inline-dispatch32', 'solo32', 'shared32-vnone', 'shared32'],
     'scale': ['idle1', 'idle4', 'idle16', 'idle64', 'idle256',
-              'per-idle-queue', 'quiet', 'flood', 'flood-b16', 'flood-b4',
-              'flood-b2'],
+              'per-idle-queue', 'quiet', 'flood', 'flood-vnone', 'flood-v32',
+              'flood-v16', 'flood-v4'],
     'translate': ['hit', 'miss-s2-1g', 'miss-s2-2m', 'miss-s2-4k',
                   'chain-d14', 'chain-d19', 'chain-d24'],
 }

@@ -3,7 +3,8 @@
  * Tests of lib/iotlb: tagging, insert validation, exact invalidation by
  * VA range / ASID / VMID / all, a randomized comparison against a no-cache
  * reference (with eviction under pressure), and a two-thread check of the
- * invalidation-completion rule.
+ * invalidation-completion rule (a reader always online, or online only
+ * around each access so that syncs often take the no-reader shortcut).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -385,6 +386,10 @@ static uint64_t c_current;   /* version the "tables" map now */
 static uint64_t c_completed; /* versions < this were invalidated and synced */
 static int c_stop;
 static uint64_t c_violations, c_hits, c_lookups;
+/* C_BRACKET: the reader goes online/offline around every access, so the
+ * owner's sync often finds no reader slot taken (no grace period). */
+#define C_BRACKET 1u
+static unsigned int c_mode;
 
 static uint64_t
 c_hva(uint64_t version)
@@ -398,12 +403,17 @@ c_reader(void *arg)
 	unsigned int id;
 
 	RTE_SET_USED(arg);
-	UT_ASSERT_FATAL(uiommu_iotlb_reader_online(c_tlb, &id) == 0);
+	if (!(c_mode & C_BRACKET))
+		UT_ASSERT_FATAL(uiommu_iotlb_reader_online(c_tlb, &id) == 0);
 	while (!__atomic_load_n(&c_stop, __ATOMIC_ACQUIRE)) {
+		uint64_t done;
+		struct uiommu_iotlb_hit h;
+
+		if (c_mode & C_BRACKET)
+			UT_ASSERT_FATAL(uiommu_iotlb_reader_online(c_tlb, &id) == 0);
 		/* Versions below 'done' were invalidated and the
 		 * invalidation completed before this access started. */
-		uint64_t done = __atomic_load_n(&c_completed, __ATOMIC_ACQUIRE);
-		struct uiommu_iotlb_hit h;
+		done = __atomic_load_n(&c_completed, __ATOMIC_ACQUIRE);
 
 		/* Every 4th access refills as if it had missed (another
 		 * thread's walk), so walks overlap the owner's updates. */
@@ -428,25 +438,30 @@ c_reader(void *arg)
 				;
 			uiommu_iotlb_insert(c_tlb, &f, gen);
 		}
-		uiommu_iotlb_reader_quiescent(c_tlb, id);
+		if (c_mode & C_BRACKET)
+			uiommu_iotlb_reader_offline(c_tlb, id);
+		else
+			uiommu_iotlb_reader_quiescent(c_tlb, id);
 	}
-	uiommu_iotlb_reader_offline(c_tlb, id);
+	if (!(c_mode & C_BRACKET))
+		uiommu_iotlb_reader_offline(c_tlb, id);
 	return NULL;
 }
 
 static void
-test_iotlb_concurrent_invalidation(void)
+concurrent_invalidation(unsigned int mode, uint64_t versions)
 {
 	struct uiommu_iotlb_stats st;
 	pthread_t t;
 
+	c_mode = mode;
 	UT_ASSERT_FATAL(uiommu_iotlb_create(64, &c_tlb) == 0);
 	c_current = 0;
 	c_completed = 0;
 	c_stop = 0;
 	c_violations = c_hits = c_lookups = 0;
 	UT_ASSERT_FATAL(pthread_create(&t, NULL, c_reader, NULL) == 0);
-	for (uint64_t v = 1; v <= C_VERSIONS; v++) {
+	for (uint64_t v = 1; v <= versions; v++) {
 		uint64_t seen = __atomic_load_n(&c_lookups, __ATOMIC_ACQUIRE);
 
 		/* Let the reader make progress (the machine may be loaded). */
@@ -472,12 +487,27 @@ test_iotlb_concurrent_invalidation(void)
 	__atomic_store_n(&c_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	uiommu_iotlb_stats_get(c_tlb, &st);
-	printf("%" PRIu64 " lookups, %" PRIu64 " hits, %" PRIu64
+	printf("mode %u: %" PRIu64 " lookups, %" PRIu64 " hits, %" PRIu64
 	       " inserts undone by a racing invalidation, %" PRIu64
-	       " violations\n", c_lookups, c_hits, st.insert_raced, c_violations);
+	       " violations\n", mode, c_lookups, c_hits, st.insert_raced,
+	       c_violations);
 	CU_ASSERT_EQUAL(c_violations, 0);
 	CU_ASSERT(c_lookups > 0);
+	CU_ASSERT_EQUAL(st.syncs, versions);
 	uiommu_iotlb_destroy(c_tlb);
+}
+
+static void
+test_iotlb_concurrent_invalidation(void)
+{
+	concurrent_invalidation(0, C_VERSIONS);
+}
+
+/* Readers coming and going: syncs that find no slot taken skip the wait. */
+static void
+test_iotlb_concurrent_bracketed(void)
+{
+	concurrent_invalidation(C_BRACKET, C_VERSIONS);
 }
 
 static void
@@ -512,6 +542,7 @@ main(int argc, char **argv)
 		UT_CASE(test_iotlb_random_eviction_pressure),
 		UT_CASE(test_iotlb_reader_slots),
 		UT_CASE(test_iotlb_concurrent_invalidation),
+		UT_CASE(test_iotlb_concurrent_bracketed),
 		UT_END
 	};
 

@@ -53,6 +53,16 @@ test_parse_u32(void)
 					     UINT32_MAX, &v), -EINVAL);
 	CU_ASSERT_EQUAL(uiommu_mgr_parse_u32("4294967295", UINT32_MAX, &v), 0);
 	CU_ASSERT_EQUAL(v, UINT32_MAX);
+	/* Per-VM budgets: "none" or 1 and more; 0 and junk refused. */
+	CU_ASSERT_EQUAL(uiommu_mgr_parse_vm_budget("none", &v), 0);
+	CU_ASSERT_EQUAL(v, UIOMMU_POLL_VM_BUDGET_NONE);
+	CU_ASSERT_EQUAL(uiommu_mgr_parse_vm_budget("8", &v), 0);
+	CU_ASSERT_EQUAL(v, 8);
+	CU_ASSERT_EQUAL(uiommu_mgr_parse_vm_budget("0", &v), -EINVAL);
+	CU_ASSERT_EQUAL(uiommu_mgr_parse_vm_budget("4294967295", &v), -EINVAL);
+	CU_ASSERT_EQUAL(uiommu_mgr_parse_vm_budget("nonE", &v), -EINVAL);
+	CU_ASSERT_EQUAL(uiommu_mgr_parse_vm_budget(NULL, &v), -EINVAL);
+	CU_ASSERT_EQUAL(v, 8);
 }
 
 static void
@@ -110,6 +120,8 @@ test_ini_good(void)
 		"[poll]\n"
 		"lcores = 2-3\n"
 		"budget = 32\n"
+		"vm_budget = 12\n"
+		"vm_slice_ns = 500\n"
 		"idle_sleep_us = 50\n"
 		"idle_after_us = 200\n"
 		"[backend.soft]\n"
@@ -130,6 +142,8 @@ test_ini_good(void)
 	CU_ASSERT_EQUAL(c.poll.nb_lcores, 2);
 	CU_ASSERT_EQUAL(c.poll.lcores[0], 2);
 	CU_ASSERT_EQUAL(c.poll.budget, 32);
+	CU_ASSERT_EQUAL(c.poll.vm_budget, 12);
+	CU_ASSERT_EQUAL(c.poll.vm_slice_ns, 500);
 	CU_ASSERT_EQUAL(c.poll.idle_sleep_us, 50);
 	CU_ASSERT_EQUAL(c.poll.idle_after_us, 200);
 	CU_ASSERT_EQUAL(c.nb_backend_args, 1);
@@ -165,6 +179,9 @@ test_ini_bad(void)
 	expect_bad("[poll]\nbudget = 0\n", -EINVAL, "budget");
 	expect_bad("[poll]\nbudget = 10000000\n", -EINVAL, "budget");
 	expect_bad("[poll]\nbudget = twelve\n", -EINVAL, "twelve");
+	expect_bad("[poll]\nvm_budget = 0\n", -EINVAL, "vm_budget");
+	expect_bad("[poll]\nvm_budget = few\n", -EINVAL, "few");
+	expect_bad("[poll]\nvm_slice_ns = 2000000000\n", -EINVAL, "vm_slice");
 	expect_bad("[poll]\nlcores = 3-1\n", -EINVAL, "lcores");
 	expect_bad("[poll]\nidle_sleep_us = 2000000\n", -EINVAL, "idle_sleep");
 	expect_bad("[manager]\nmax_vms = 0\n", -EINVAL, "max_vms");
@@ -251,6 +268,8 @@ test_example_file(void)
 	CU_ASSERT_STRING_EQUAL(c.backend, "soft");
 	CU_ASSERT(c.poll_all_workers);
 	CU_ASSERT_EQUAL(c.poll.budget, UIOMMU_POLL_BUDGET_DEFAULT);
+	CU_ASSERT_EQUAL(c.poll.vm_budget, UIOMMU_POLL_VM_BUDGET_DEFAULT);
+	CU_ASSERT_EQUAL(c.poll.vm_slice_ns, 0);
 	CU_ASSERT_EQUAL(c.hello_timeout_ms, 10000);
 }
 

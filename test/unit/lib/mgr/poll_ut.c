@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of lib/mgr/poll.c with real core objects (mock backend) in
- * this process: inline passes, the per-queue budget, VM pause/resume,
+ * this process: inline passes, the per-queue and per-VM budgets (the
+ * fairness rule: rotation inside a VM, one VM alone, no limit, the time
+ * slice), VM pause/resume,
  * retirement through the core's hooks, configuration errors, and — with a
  * worker lcore — queues added and destroyed while the lcore polls (the RCU
  * path; an ASan build turns a use-after-free there into a failure), and
@@ -133,6 +135,10 @@ test_conf_errors(void)
 	CU_ASSERT_EQUAL(uiommu_poll_create(&conf, &p), -EINVAL);
 	conf.nb_lcores = UIOMMU_MAX_POLL_LCORES + 1;
 	CU_ASSERT_EQUAL(uiommu_poll_create(&conf, &p), -EINVAL);
+	conf.nb_lcores = 0;
+	conf.vm_slice_ns = UIOMMU_POLL_VM_SLICE_NS_MAX + 1;
+	CU_ASSERT_EQUAL(uiommu_poll_create(&conf, &p), -EINVAL);
+	conf.vm_slice_ns = 0;
 	if (rte_lcore_count() > 1) {
 		unsigned int l = rte_get_next_lcore(-1, 1, 0);
 
@@ -335,6 +341,231 @@ test_worker_idle_sleep(void)
 	engine_destroy(p);
 }
 
+/* A second VM for the fairness test: its own RAM, mock vIOMMU, queues. */
+struct vm2 {
+	struct uiommu_vm *vm;
+	struct uiommu_viommu *vi;
+	uint8_t *ram;
+	struct q q[4];
+	unsigned int nq;
+};
+
+static void
+vm2_create(struct vm2 *v, const char *name, unsigned int nq)
+{
+	v->ram = aligned_alloc(4096, RAM_SIZE);
+	UT_ASSERT_FATAL(v->ram != NULL);
+	memset(v->ram, 0, RAM_SIZE);
+	UT_ASSERT_FATAL(uiommu_vm_create(name, &v->vm) == 0);
+	UT_ASSERT_FATAL(uiommu_vm_mem_add_hva(v->vm, RAM_GPA, RAM_SIZE,
+					      v->ram) == 0);
+	UT_ASSERT_FATAL(uiommu_viommu_create(v->vm, "mock", NULL, &v->vi) == 0);
+	v->nq = nq;
+	for (unsigned int i = 0; i < nq; i++) {
+		uint64_t off;
+
+		UT_ASSERT_FATAL(uiommu_vcmdq_create(v->vi, i, 4, RING_GPA(i),
+						    &v->q[i].q, &off) == 0);
+		UT_ASSERT_FATAL(uiommu_vcmdq_prod_init(&v->q[i].p,
+				(struct uiommu_cmd *)(v->ram + (RING_GPA(i) - RAM_GPA)),
+				4, (struct uiommu_vcmdq_regs *)
+				((uint8_t *)uiommu_viommu_ctrl_base(v->vi) + off)) == 0);
+	}
+}
+
+static void
+vm2_destroy(struct vm2 *v)
+{
+	uiommu_vm_destroy(v->vm);
+	free(v->ram);
+	memset(v, 0, sizeof(*v));
+}
+
+static uint64_t
+q_consumed(const struct q *q)
+{
+	struct uiommu_vcmdq_stats st;
+
+	uiommu_vcmdq_stats_get(q->q, &st);
+	return st.commands;
+}
+
+/* Register a VM's vIOMMU and queues, enable them in one pass. */
+static void
+vm2_add(struct uiommu_poll *p, struct vm2 *v)
+{
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, v->vi, -1, NULL), 0);
+	for (unsigned int i = 0; i < v->nq; i++) {
+		CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, v->q[i].q, NULL), 0);
+		CU_ASSERT_EQUAL(uiommu_vcmdq_prod_enable(&v->q[i].p, 0), 0);
+	}
+}
+
+/*
+ * The per-VM budget (inline mode, so every pass is deterministic): a VM
+ * with four full queues shares vm_budget per pass among them in turn, a
+ * second VM is served in the same pass, an lcore with one VM applies the
+ * per-queue budget only, UIOMMU_POLL_VM_BUDGET_NONE turns the limit off and
+ * a tiny vm_slice_ns ends a VM's turn after its first busy queue.
+ */
+static void
+test_inline_vm_fairness(void)
+{
+	struct uiommu_poll_conf conf = { .budget = 4, .vm_budget = 6 };
+	struct uiommu_core_hooks hooks;
+	struct uiommu_poll *p;
+	struct vm2 a, b;
+	uint64_t got[4];
+
+	UT_ASSERT_FATAL(uiommu_poll_create(&conf, &p) == 0);
+	uiommu_poll_core_hooks(p, &hooks);
+	uiommu_core_hooks_set(&hooks);
+	vm2_create(&a, "poll_ut_flood", 4);
+	vm2_create(&b, "poll_ut_quiet", 1);
+	vm2_add(p, &a);
+	vm2_add(p, &b);
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 0);   /* enable handshakes */
+
+	/* Every flood queue holds 15 commands; the quiet one 2. */
+	for (unsigned int i = 0; i < 4; i++)
+		put(&a.q[i], 15);
+	put(&b.q[0], 2);
+	/* Pass 1: VM a takes 4 + 2 (its budget of 6), b its 2. */
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 8);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[0]), 4);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[1]), 2);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[2]), 0);
+	CU_ASSERT_EQUAL(q_consumed(&b.q[0]), 2);
+	/* Pass 2: the turn starts after the last queue served: 2 and 3. */
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 6);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[2]), 4);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[3]), 2);
+	/* Pass 3: back to queue 0, then 1. */
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 6);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[0]), 8);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[1]), 4);
+	/* Quiet VM's work arriving now is served in the next pass. */
+	put(&b.q[0], 1);
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 7);
+	CU_ASSERT_EQUAL(q_consumed(&b.q[0]), 3);
+
+	/* Paused quiet VM: the flood VM is alone, per-queue budget only. */
+	uiommu_poll_vm_pause(p, b.vm);
+	for (unsigned int i = 0; i < 4; i++)
+		got[i] = q_consumed(&a.q[i]);
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 16);
+	for (unsigned int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(q_consumed(&a.q[i]) - got[i], 4);
+	uiommu_poll_vm_resume(p, b.vm);
+	/* Drain (bounded) and refill for the next engine. */
+	for (unsigned int n = 0; n < 64 && uiommu_poll_run_once(p) != 0; n++)
+		;
+	for (unsigned int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(q_consumed(&a.q[i]), 15);
+		CU_ASSERT_EQUAL(wait_done(&a.q[i]), 0);
+	}
+	uiommu_poll_destroy(p);
+
+	/* No per-VM limit: every flood queue takes its budget. */
+	conf.vm_budget = UIOMMU_POLL_VM_BUDGET_NONE;
+	UT_ASSERT_FATAL(uiommu_poll_create(&conf, &p) == 0);
+	uiommu_poll_core_hooks(p, &hooks);
+	uiommu_core_hooks_set(&hooks);
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, a.vi, -1, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, b.vi, -1, NULL), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, a.q[i].q, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, b.q[0].q, NULL), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		put(&a.q[i], 10);
+	put(&b.q[0], 1);
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 17);
+	uiommu_poll_destroy(p);
+
+	/* A 1 ns slice: each VM's turn ends after its first busy queue. */
+	conf.vm_budget = 0;
+	conf.vm_slice_ns = 1;
+	UT_ASSERT_FATAL(uiommu_poll_create(&conf, &p) == 0);
+	uiommu_poll_core_hooks(p, &hooks);
+	uiommu_core_hooks_set(&hooks);
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, a.vi, -1, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, b.vi, -1, NULL), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, a.q[i].q, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, b.q[0].q, NULL), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		got[i] = q_consumed(&a.q[i]);
+	/* 6 left in each flood queue, one more in the quiet one. */
+	put(&b.q[0], 1);
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 5);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[0]) - got[0], 4);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[1]) - got[1], 0);
+	CU_ASSERT_EQUAL(uiommu_poll_run_once(p), 4);
+	CU_ASSERT_EQUAL(q_consumed(&a.q[1]) - got[1], 4);
+
+	vm2_destroy(&a);
+	vm2_destroy(&b);
+	engine_destroy(p);
+}
+
+/*
+ * Worker lcore, two VMs grouped on it with a small per-VM budget: every
+ * queue drains, and destroying the flooding VM while the lcore polls
+ * (republished set, grace period) leaves the other VM served.
+ */
+static void
+test_worker_two_vms(void)
+{
+	struct uiommu_poll_conf conf = { .budget = 4, .vm_budget = 3,
+					 .nb_lcores = 1 };
+	struct uiommu_poll_lcore_stats st;
+	struct uiommu_core_hooks hooks;
+	struct uiommu_poll *p;
+	struct vm2 a, b;
+
+	if (rte_lcore_count() < 2) {
+		printf("single lcore: skipped\n");
+		return;
+	}
+	conf.lcores[0] = rte_get_next_lcore(-1, 1, 0);
+	UT_ASSERT_FATAL(uiommu_poll_create(&conf, &p) == 0);
+	uiommu_poll_core_hooks(p, &hooks);
+	uiommu_core_hooks_set(&hooks);
+	vm2_create(&a, "poll_ut_w_flood", 4);
+	vm2_create(&b, "poll_ut_w_quiet", 1);
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, a.vi, -1, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_viommu_add(p, b.vi, -1, NULL), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, a.q[i].q, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_vcmdq_add(p, b.q[0].q, NULL), 0);
+	CU_ASSERT_EQUAL(uiommu_poll_start(p), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		UT_ASSERT_FATAL(enable(&a.q[i]) == 0);
+	UT_ASSERT_FATAL(enable(&b.q[0]) == 0);
+	for (unsigned int round = 0; round < 20; round++) {
+		for (unsigned int i = 0; i < 4; i++)
+			put(&a.q[i], 15);
+		put(&b.q[0], 2);
+		CU_ASSERT_EQUAL(wait_done(&b.q[0]), 0);
+		for (unsigned int i = 0; i < 4; i++)
+			CU_ASSERT_EQUAL(wait_done(&a.q[i]), 0);
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(q_consumed(&a.q[i]), 20 * 15);
+	/* The flooding VM goes away under the running lcore. */
+	for (unsigned int i = 0; i < 4; i++)
+		put(&a.q[i], 15);
+	vm2_destroy(&a);
+	put(&b.q[0], 3);
+	CU_ASSERT_EQUAL(wait_done(&b.q[0]), 0);
+	CU_ASSERT_EQUAL(q_consumed(&b.q[0]), 20 * 2 + 3);
+	uiommu_poll_slot_stats(p, 0, &st);
+	CU_ASSERT_EQUAL(st.nb_queues, 1);
+	CU_ASSERT(st.commands >= 20 * (4 * 15 + 2) + 3);
+	vm2_destroy(&b);
+	engine_destroy(p);
+}
+
 static void
 test_add_errors(void)
 {
@@ -360,9 +591,11 @@ test_add_errors(void)
 static const struct ut_case cases[] = {
 	UT_CASE(test_conf_errors),
 	UT_CASE(test_inline),
+	UT_CASE(test_inline_vm_fairness),
 	UT_CASE(test_add_errors),
 	UT_CASE(test_worker_churn),
 	UT_CASE(test_worker_idle_sleep),
+	UT_CASE(test_worker_two_vms),
 	UT_END
 };
 
