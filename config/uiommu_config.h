@@ -32,6 +32,12 @@
 #define UIOMMU_MAX_S1CDMAX 10
 /** Commands one queue may consume in one poll pass before the lcore moves on. */
 #define UIOMMU_POLL_BUDGET_DEFAULT 64
+/**
+ * Commands all the queues of one VM on one polling lcore may consume
+ * together in one pass (the poll engine's fairness rule between VMs; see
+ * doc/architecture.md, poll engine).
+ */
+#define UIOMMU_POLL_VM_BUDGET_DEFAULT 8
 /** Commands the dispatcher gathers into one backend call at most. */
 #define UIOMMU_BATCH_MAX 256
 /** Polling lcores one manager may use. */
@@ -92,5 +98,13 @@
  * with -E2BIG and maps nothing past the IOVA it reached.
  */
 #define UIOMMU_SHADOW_WALK_MAX (1u << 20)
+
+/* Page-table dumps (PT_DUMP request, uiommu-ctl dump). */
+/**
+ * Guest descriptors one PT_DUMP request may read (each stage-1 descriptor
+ * read through guest memory counts one; a walk reads at most 4). Beyond it
+ * the reply stops early and says where to go on.
+ */
+#define UIOMMU_PT_DUMP_MAX_READS 4096u
 
 #endif /* UIOMMU_CONFIG_H */

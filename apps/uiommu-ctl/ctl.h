@@ -57,6 +57,10 @@ struct ctl {
 	int64_t viommu;          /* --viommu, -1 when not given */
 	uint32_t access;         /* --access for translate/dump */
 	uint64_t max_pages;      /* --max-pages for dump */
+	uint32_t table;          /* --table for dump: UIOMMU_PT_DUMP_TABLE_S1/_S2 */
+	bool ssv;                /* --ssid given */
+	uint32_t ssid;           /* --ssid for dump */
+	uint64_t max_entries;    /* --max-entries for dump */
 	struct uiommu_client *c;
 	struct jw j;
 };
@@ -77,6 +81,16 @@ bool ctl_parse_u64(const char *s, uint64_t *v);
 int ctl_find_viommu(struct ctl *x, uint32_t vm_id, uint32_t vsid,
 		    uint32_t *viommu_id);
 const char *ctl_kind_name(unsigned int kind);
+/* Parse "VM VSID" (argv[0], argv[1]) and find the vIOMMU; CTL_* code. */
+int ctl_target(struct ctl *x, char **argv, uint32_t *vm, uint32_t *vsid,
+	       uint32_t *viommu);
+/* The device's spec and guest STE address (from LIST) into the output. */
+void ctl_dump_config(struct ctl *x, uint32_t vm, uint32_t vi, uint32_t vsid);
+/* Name of an SMMUv3 event id ("F_TRANSLATION", ...). */
+const char *ctl_event_name(uint8_t id);
+/* dump's fallback: runs of [start, end] found by TRANSLATE page by page. */
+int ctl_dump_by_translate(struct ctl *x, uint32_t vm, uint32_t vi,
+			  uint32_t vsid, uint64_t start, uint64_t end);
 
 /* Subcommands; argv holds only the subcommand's operands. */
 int ctl_cmd_list(struct ctl *x, int argc, char **argv);

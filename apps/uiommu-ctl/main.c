@@ -8,7 +8,7 @@
  * it can read every VM's objects and counters and translate addresses,
  * and can change nothing (the manager refuses every mutating request on
  * it). This file parses the global options, connects, dispatches to the
- * subcommand (list.c, stats.c, xlate.c) and maps errors to exit codes and
+ * subcommand (list.c, stats.c, xlate.c, dump.c) and maps errors to exit codes and
  * to messages that say what to do. The tool is not a DPDK application.
  */
 #include <errno.h>
@@ -38,9 +38,10 @@ usage(FILE *f)
 "                            records themselves are read by the VM)\n"
 "  translate VM VSID IOVA    translate IOVA as the device VSID of VM would\n"
 "                            access it; show stage 1 and stage 2\n"
-"  dump VM VSID [IOVA [LEN]] the device's configuration and its mapped\n"
-"                            runs in [IOVA, IOVA+LEN) (default 0, 2M),\n"
-"                            found by translating page by page\n"
+"  dump VM VSID [ADDR [LEN]] the device's page tables over [ADDR, ADDR+LEN)\n"
+"                            (default: all), descriptor by descriptor:\n"
+"                            the guest's stage 1 (default) or, with\n"
+"                            --table s2, the manager's stage 2\n"
 "\n"
 "Options:\n"
 "  --socket PATH      manager socket (default $UIOMMU_SOCKET, else\n"
@@ -48,7 +49,13 @@ usage(FILE *f)
 "  --json             one JSON document on stdout\n"
 "  --viommu ID        vIOMMU of the device (default: the one with VSID)\n"
 "  --access r|w|rw    access to translate (default r)\n"
-"  --max-pages N      dump: most translations asked (default 65536)\n"
+"  --table s1|s2      dump: guest stage-1 tables of the device's CD (s1,\n"
+"                     default) or the vIOMMU's stage-2 table (s2)\n"
+"  --ssid N           dump: the CD of substream N (stage 1)\n"
+"  --max-entries N    dump: stop after about N entries (default 65536)\n"
+"  --max-pages N      dump, when the manager cannot dump tables and dump\n"
+"                     translates page by page instead: most translations\n"
+"                     asked (default 65536)\n"
 "  --timeout-ms N     connect and reply timeout (default 2000)\n"
 "  --help             this text\n"
 "\n"
@@ -107,7 +114,7 @@ ctl_parse_u64(const char *s, uint64_t *v)
 }
 
 enum { O_SOCKET = 256, O_JSON, O_VIOMMU, O_ACCESS, O_MAXPAGES, O_TIMEOUT,
-       O_HELP };
+       O_HELP, O_TABLE, O_SSID, O_MAXENTRIES };
 
 static const struct option long_opts[] = {
 	{ "socket", required_argument, NULL, O_SOCKET },
@@ -117,6 +124,9 @@ static const struct option long_opts[] = {
 	{ "max-pages", required_argument, NULL, O_MAXPAGES },
 	{ "timeout-ms", required_argument, NULL, O_TIMEOUT },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "table", required_argument, NULL, O_TABLE },
+	{ "ssid", required_argument, NULL, O_SSID },
+	{ "max-entries", required_argument, NULL, O_MAXENTRIES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -186,6 +196,35 @@ parse_opts(struct ctl *x, int argc, char **argv, const char *optstring)
 			}
 			x->timeout_ms = (int)v;
 			break;
+		case O_TABLE:
+			if (strcmp(optarg, "s1") == 0)
+				x->table = UIOMMU_PT_DUMP_TABLE_S1;
+			else if (strcmp(optarg, "s2") == 0)
+				x->table = UIOMMU_PT_DUMP_TABLE_S2;
+			else {
+				fprintf(stderr, "uiommu-ctl: --table takes s1 "
+					"or s2\n");
+				return CTL_USAGE;
+			}
+			break;
+		case O_SSID:
+			if (!ctl_parse_u64(optarg, &v) || v > UINT32_MAX) {
+				fprintf(stderr, "uiommu-ctl: bad --ssid '%s'\n",
+					optarg);
+				return CTL_USAGE;
+			}
+			x->ssv = true;
+			x->ssid = (uint32_t)v;
+			break;
+		case O_MAXENTRIES:
+			if (!ctl_parse_u64(optarg, &x->max_entries) ||
+			    x->max_entries == 0 ||
+			    x->max_entries > (1u << 24)) {
+				fprintf(stderr, "uiommu-ctl: --max-entries takes "
+					"1..16777216\n");
+				return CTL_USAGE;
+			}
+			break;
 		case O_HELP:
 		case 'h':
 			usage(stdout);
@@ -216,6 +255,8 @@ main(int argc, char **argv)
 	x.viommu = -1;
 	x.access = UIOMMU_XLATE_READ;
 	x.max_pages = 65536;
+	x.table = UIOMMU_PT_DUMP_TABLE_S1;
+	x.max_entries = 65536;
 	/* Options before the command... */
 	rc = parse_opts(&x, argc, argv, "+h");
 	if (rc >= 0)

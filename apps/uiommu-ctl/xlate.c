@@ -6,17 +6,17 @@
  * Design. Both use TRANSLATE, which walks the configuration in force in
  * the manager (the STE and CD it last read, the guest's stage-1 tables,
  * the manager's stage 2) exactly as a DMA of the device would, and never
- * discloses host addresses (stage-2 output is hidden). "dump" has no
- * table-dump request to use (the protocol has none, see
- * doc/guest-simulator.md), so it walks a range page by page: one
- * TRANSLATE per 4 KiB page, or per contiguous run when the answer says
- * how many bytes share the translation, and prints the runs of equal
- * translation (IOVA range -> IPA range, permissions, leaf sizes) and the
- * holes. It stops after --max-pages requests.
+ * discloses host addresses (stage-2 output is hidden). "dump" asks for the
+ * tables themselves with PT_DUMP (dump.c); only when the manager answers
+ * -EOPNOTSUPP (a backend that cannot dump, or an older manager) does it
+ * fall back to ctl_dump_by_translate() here, which walks a range page by
+ * page: one TRANSLATE per 4 KiB page, or per contiguous run when the
+ * answer says how many bytes share the translation, and prints the runs of
+ * equal translation (IOVA range -> IPA range, permissions, leaf sizes) and
+ * the holes. It stops after --max-pages requests.
  *
- * Note: on the soft backend a translation that faults may also be
- * recorded in the vIOMMU's fault-record ring, as a DMA would be; run
- * dumps over holes of a live VM knowing that.
+ * TRANSLATE is a probe: a translation that faults is returned, never
+ * recorded in the vIOMMU's fault-record ring.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -67,9 +67,9 @@ access_str(uint32_t a)
 }
 
 /* Parse "VM VSID" and find the vIOMMU. */
-static int
-target(struct ctl *x, char **argv, uint32_t *vm, uint32_t *vsid,
-       uint32_t *viommu)
+int
+ctl_target(struct ctl *x, char **argv, uint32_t *vm, uint32_t *vsid,
+	   uint32_t *viommu)
 {
 	uint64_t a, b;
 
@@ -115,7 +115,7 @@ ctl_cmd_translate(struct ctl *x, int argc, char **argv)
 			"[--viommu ID] [--access r|w|rw]\n");
 		return CTL_USAGE;
 	}
-	rc = target(x, argv, &vm, &vsid, &vi);
+	rc = ctl_target(x, argv, &vm, &vsid, &vi);
 	if (rc != CTL_OK)
 		return rc;
 	memset(&r, 0, sizeof(r));
@@ -245,8 +245,8 @@ run_continues(const struct run *r, const struct uiommu_msg_translate_reply *t,
 	       r->s1_pgsize == t->s1.pgsize && r->s2_pgsize == t->s2.pgsize;
 }
 
-static void
-dump_config(struct ctl *x, uint32_t vm, uint32_t vi, uint32_t vsid)
+void
+ctl_dump_config(struct ctl *x, uint32_t vm, uint32_t vi, uint32_t vsid)
 {
 	struct ctl_objs o;
 
@@ -279,38 +279,29 @@ dump_config(struct ctl *x, uint32_t vm, uint32_t vi, uint32_t vsid)
 }
 
 int
-ctl_cmd_dump(struct ctl *x, int argc, char **argv)
+ctl_dump_by_translate(struct ctl *x, uint32_t vm, uint32_t vi, uint32_t vsid,
+		      uint64_t start, uint64_t end)
 {
-	uint64_t start = 0, len = 2ULL << 20, end, asked = 0, pos;
-	uint32_t vm, vsid, vi;
+	uint64_t asked = 0, pos;
 	struct run r = { .open = false };
 	bool complete;
 	int rc;
 
-	if (argc < 2 || argc > 4 ||
-	    (argc >= 3 && !ctl_parse_u64(argv[2], &start)) ||
-	    (argc == 4 && (!ctl_parse_u64(argv[3], &len) || len == 0))) {
-		fprintf(stderr, "uiommu-ctl: usage: dump VM VSID [IOVA [LEN]] "
-			"[--viommu ID] [--access r|w|rw] [--max-pages N]\n");
-		return CTL_USAGE;
-	}
-	rc = target(x, argv, &vm, &vsid, &vi);
-	if (rc != CTL_OK)
-		return rc;
 	start &= ~(PAGE - 1);
-	end = start + len - 1 < start ? UINT64_MAX : start + len - 1;
 	if (x->json) {
 		jw_obj(&x->j, NULL);
 		jw_u64(&x->j, "vm_id", vm);
 		jw_u64(&x->j, "viommu_id", vi);
 		jw_u64(&x->j, "vsid", vsid);
+		jw_str(&x->j, "method", "translate");
 		jw_str(&x->j, "access", access_str(x->access));
 	} else {
 		printf("VM %u vIOMMU %u vSID %u, %s, IOVA 0x%" PRIx64 "-0x%"
-		       PRIx64 ":\n", vm, vi, vsid, access_str(x->access),
+		       PRIx64 " (page by page: the manager cannot dump the "
+		       "tables):\n", vm, vi, vsid, access_str(x->access),
 		       start, end);
 	}
-	dump_config(x, vm, vi, vsid);
+	ctl_dump_config(x, vm, vi, vsid);
 	if (x->json)
 		jw_arr(&x->j, "runs");
 	for (pos = start; pos <= end && asked < x->max_pages;) {
@@ -373,4 +364,10 @@ ctl_cmd_dump(struct ctl *x, int argc, char **argv)
 		       "" : "; stopped at --max-pages before the end");
 	}
 	return CTL_OK;
+}
+
+const char *
+ctl_event_name(uint8_t id)
+{
+	return event_name(id);
 }

@@ -676,6 +676,36 @@ uiommu_client_list(struct uiommu_client *c, uint32_t vm_id, uint32_t kinds,
 }
 
 int
+uiommu_client_pt_dump(struct uiommu_client *c, struct uiommu_msg_pt_dump *req,
+		      struct uiommu_msg_pt_dump_reply *head,
+		      struct uiommu_proto_pt_entry *ent)
+{
+	const struct uiommu_msg_pt_dump_reply *rep;
+	uint32_t len = 0;
+	int rc;
+
+	if (req == NULL || head == NULL || ent == NULL)
+		return -EINVAL;
+	rc = uiommu_client_request(c, UIOMMU_MSG_PT_DUMP, req, sizeof(*req),
+				   NULL, 0, NULL, 0, &len, NULL, NULL);
+	if (rc != 0)
+		return rc;
+	rep = (const struct uiommu_msg_pt_dump_reply *)c->buf;
+	if (uiommu_proto_pt_dump_reply_check(rep, len, req->max) != 0)
+		return transport_err(c, -EPROTO);
+	/* Paging must make progress inside the range, or a caller that
+	 * follows next could loop forever. */
+	if ((rep->flags & UIOMMU_PT_DUMP_R_MORE) &&
+	    (rep->next <= req->first || rep->next > req->last))
+		return transport_err(c, -EPROTO);
+	*head = *rep;
+	memcpy(ent, rep + 1, rep->count * sizeof(*ent));
+	if (rep->flags & UIOMMU_PT_DUMP_R_MORE)
+		req->first = rep->next;
+	return 0;
+}
+
+int
 uiommu_client_memfd(const char *name, uint64_t size, uint32_t flags)
 {
 	unsigned int mflags = MFD_CLOEXEC;

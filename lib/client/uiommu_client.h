@@ -239,6 +239,31 @@ int uiommu_client_vcmdq_destroy(struct uiommu_client *c, uint32_t viommu_id,
 				uint32_t index);
 
 /**
+ * Carry a queue over to a new manager after a manager restart
+ * (doc/hardening.md §6). The VMM re-created the VM on the new manager and
+ * this queue with the same index, size and ring; @p dst are the new,
+ * still disabled registers, @p src the registers the guest used with the
+ * old manager (the VMM's mapping of the old control region, still valid).
+ *
+ * Copies PROD, and CONS without ERR (the last position the old manager
+ * published: every command before it was applied); clears GERRORN (the
+ * new manager's GERROR starts at 0); then, if the guest had the queue
+ * enabled, sets CONFIG.EN last (release), so the new manager adopts CONS
+ * and consumes the commands queued since, each once. A queue stopped on
+ * an error is stopped again at the same command by the new manager, which
+ * re-reads it. Remap the guest's register window to @p dst afterwards.
+ *
+ * @param dst  the new queue's registers (STATUS.ENABLE_OK must be 0)
+ * @param src  the old queue's registers
+ * @param log2size  the queue's size, UIOMMU_VCMDQ_MIN_LOG2..MAX_LOG2
+ * @return 0; -EINVAL a pointer is NULL or log2size is out of range;
+ *         -EBUSY @p dst is already enabled.
+ */
+int uiommu_client_vcmdq_restore(struct uiommu_vcmdq_regs *dst,
+				const struct uiommu_vcmdq_regs *src,
+				uint32_t log2size);
+
+/**
  * Read an object's counters.
  *
  * @param c  connection
@@ -316,6 +341,33 @@ int uiommu_client_list(struct uiommu_client *c, uint32_t vm_id,
 		       uint32_t kinds, uint32_t *cursor,
 		       struct uiommu_proto_list_entry *ent, unsigned int *n,
 		       uint32_t *total);
+
+/**
+ * Dump page tables of a device (PT_DUMP), a page of entries at a time.
+ *
+ * Fill @p req (vm_id, viommu_id, vsid, table, flags, ssid, first, last,
+ * max; rsvd 0) and call until head->flags lacks UIOMMU_PT_DUMP_R_MORE:
+ * each successful call with more to come advances req->first to where the
+ * next page starts (the reply's next, checked to lie after the old first
+ * and within req->last, so following it always ends). A page may repeat
+ * the table descriptors above its first entry.
+ *
+ * @param c  connection
+ * @param[in,out] req  the request; req->first advanced when more follows
+ * @param[out] head  the reply head: state, flags, ttb, tag, reads, count...
+ * @param[out] ent  room for req->max entries (head->count written)
+ * @return 0 (also when the device has no table in force: see
+ *         head->state); -EINVAL bad arguments (also from the manager:
+ *         first > last, max outside 4..UIOMMU_PROTO_MAX_PT_ENTRIES, ssid
+ *         without SSV or with S2, non-zero rsvd); -EOPNOTSUPP unknown
+ *         table or flag, or the backend cannot dump that table; -ENOENT
+ *         no such VM, vIOMMU or vSID; -EPERM another VM's device on a VM
+ *         connection; -EPROTO malformed reply; transport errors.
+ */
+int uiommu_client_pt_dump(struct uiommu_client *c,
+			  struct uiommu_msg_pt_dump *req,
+			  struct uiommu_msg_pt_dump_reply *head,
+			  struct uiommu_proto_pt_entry *ent);
 
 /**
  * Send any request and wait for its reply (the building block of every

@@ -173,6 +173,93 @@ struct uiommu_xlate {
 	struct uiommu_event fault;      /**< filled when the call returns -EFAULT */
 };
 
+/* ------------------------------------------------------------------ */
+/* Page-table dumps (inspection: PT_DUMP, uiommu-ctl dump)             */
+/* ------------------------------------------------------------------ */
+
+/** What a dump entry describes. */
+enum uiommu_pt_dump_kind {
+	UIOMMU_PT_DUMP_TABLE = 1, /**< a table descriptor */
+	UIOMMU_PT_DUMP_BLOCK = 2, /**< a block descriptor */
+	UIOMMU_PT_DUMP_PAGE = 3,  /**< a page descriptor (smallest leaf) */
+	UIOMMU_PT_DUMP_FAULT = 4, /**< a descriptor or table the walk cannot use */
+};
+
+/** Why a FAULT entry faults (the LPAE walker's fault kinds). */
+enum uiommu_pt_dump_fault {
+	UIOMMU_PT_DUMP_F_NONE = 0,
+	UIOMMU_PT_DUMP_F_TRANSLATION = 1, /**< reserved descriptor type */
+	UIOMMU_PT_DUMP_F_ADDR_SIZE = 2,   /**< address beyond the output size, RES0 bits */
+	UIOMMU_PT_DUMP_F_ACCESS = 3,      /**< leaf with AF = 0 */
+	UIOMMU_PT_DUMP_F_WALK_EABT = 4,   /**< the table could not be read (outside RAM, stage-2 fault) */
+};
+
+/** One descriptor of a dump. */
+struct uiommu_pt_dump_entry {
+	uint64_t in;     /**< first input address covered (may precede req.first) */
+	uint64_t size;   /**< bytes of input covered */
+	/**
+	 * TABLE: next-level table address; BLOCK/PAGE: output address of
+	 * the leaf's first byte; FAULT: the table address that could not be
+	 * read (WALK_EABT), else the descriptor's address field. 0 when
+	 * out_hidden.
+	 */
+	uint64_t out;
+	uint64_t pte;    /**< raw descriptor (address bits cleared when out_hidden) */
+	uint32_t prot;   /**< BLOCK/PAGE: UIOMMU_PROT_* a device access gets at this stage */
+	uint8_t level;   /**< level of the descriptor */
+	uint8_t kind;    /**< enum uiommu_pt_dump_kind */
+	uint8_t attr;    /**< BLOCK/PAGE: stage-1 AttrIndx, stage-2 MemAttr */
+	uint8_t fault;   /**< FAULT: enum uiommu_pt_dump_fault */
+	bool out_hidden; /**< out is a host address: not disclosed */
+};
+
+/** What a dump found in place of (or about) the table. */
+enum uiommu_pt_dump_state {
+	UIOMMU_PT_DUMP_ST_TABLE = 0,   /**< entries describe the table */
+	UIOMMU_PT_DUMP_ST_ABORT = 1,   /**< device blocked: no table in force */
+	UIOMMU_PT_DUMP_ST_BYPASS = 2,  /**< this stage is bypassed: no table */
+	UIOMMU_PT_DUMP_ST_BAD_STE = 3, /**< the guest's STE is invalid */
+	UIOMMU_PT_DUMP_ST_FAULT = 4,   /**< the context (CD) cannot be used: see event */
+};
+
+/** A dump request, checked by the core. */
+struct uiommu_pt_dump_req {
+	uint64_t first;        /**< first input address */
+	uint64_t last;         /**< last input address, >= first */
+	uint32_t max_entries;  /**< most entries, >= UIOMMU_PT_DUMP_MIN_ENTRIES */
+	uint32_t max_reads;    /**< most guest descriptor reads, >= UIOMMU_PT_DUMP_MIN_ENTRIES */
+	bool ssv;              /**< stage 1: ssid is valid */
+	uint32_t ssid;         /**< stage 1: substream (when ssv) */
+};
+
+/** Outcome of a dump (filled by the backend; zeroed by the core first). */
+struct uiommu_pt_dump_res {
+	uint8_t state;        /**< enum uiommu_pt_dump_state */
+	uint8_t event;        /**< ST_FAULT: SMMUv3 event id (C_BAD_CD, F_CD_FETCH, ...) */
+	uint8_t stage;        /**< 1 or 2 */
+	uint8_t ias, oas;     /**< input / output bits of the table */
+	uint8_t start_level;  /**< level of the top table */
+	uint16_t tag;         /**< stage 1: CD.ASID; stage 2: VMID */
+	uint64_t ttb;         /**< top-table address (stage 1: IPA); 0 when ttb_hidden */
+	bool ttb_hidden;      /**< the top table is in host memory: not disclosed */
+	bool more;            /**< stopped before req.last */
+	bool read_limit;      /**< ...because of max_reads */
+	uint64_t next;        /**< when more: first input address not described */
+	uint32_t entries;     /**< entries reported */
+	uint32_t reads;       /**< descriptors read */
+};
+
+/** Smallest max_entries / max_reads of a dump (one whole 4-level path). */
+#define UIOMMU_PT_DUMP_MIN_ENTRIES 4u
+
+/**
+ * Dump callback: called per entry, in increasing input order, tables
+ * before what they hold. @return 0 to continue; non-zero stops the dump.
+ */
+typedef int (*uiommu_pt_dump_cb)(void *arg,
+				 const struct uiommu_pt_dump_entry *e);
+
 /** Backend operations. NULL means -EOPNOTSUPP. */
 struct uiommu_backend_ops {
 	/** Unique name: "soft", "vfio", "iommufd", "mock". */
@@ -245,6 +332,30 @@ struct uiommu_backend_ops {
 	 * (uiommu_viommu_info.events / events_lost).
 	 */
 	void (*event_count)(void *priv, uint64_t *recorded, uint64_t *dropped);
+	/**
+	 * Optional: dump the guest's stage-1 tables the device uses now (the
+	 * CD of req->ssid, or of the default substream), as the device's
+	 * translation would read them: every descriptor through guest memory
+	 * with bounds checks, at most req->max_reads of them, at most
+	 * req->max_entries callbacks, whole paths only (res->more, res->next
+	 * when it stops early). A device with no stage-1 table in force is a
+	 * success with res->state saying why and no entry. Control thread,
+	 * core lock held; records no event.
+	 * @return 0; -EINVAL; or cb's non-zero return.
+	 */
+	int (*vdevice_pt_dump)(void *dev_priv,
+			       const struct uiommu_pt_dump_req *req,
+			       uiommu_pt_dump_cb cb, void *arg,
+			       struct uiommu_pt_dump_res *res);
+	/**
+	 * Optional: dump the vIOMMU's stage-2 table (the manager's), same
+	 * rules; host addresses are reported hidden (out_hidden,
+	 * ttb_hidden). A vIOMMU without a stage-2 table of its own is
+	 * res->state BYPASS.
+	 */
+	int (*viommu_pt_dump)(void *priv, const struct uiommu_pt_dump_req *req,
+			      uiommu_pt_dump_cb cb, void *arg,
+			      struct uiommu_pt_dump_res *res);
 };
 
 /** Register a backend (from a constructor). */

@@ -364,6 +364,25 @@ struct uiommu_viommu_info {
 int uiommu_viommu_info_get(const struct uiommu_viommu *v,
 			   struct uiommu_viommu_info *info);
 
+/**
+ * Dump the vIOMMU's stage-2 table (the manager's, GPA -> host), same rules
+ * as uiommu_vdevice_pt_dump() (req->ssv must be false). Host addresses are
+ * never reported: entries come with out_hidden, res with ttb_hidden. A
+ * vIOMMU without a stage-2 table of its own is res->state BYPASS.
+ * @param v  the vIOMMU
+ * @param req  range and limits
+ * @param cb  called per entry (non-zero stops the dump)
+ * @param arg  passed to cb
+ * @param[out] res  outcome
+ * @return 0; -EINVAL (as uiommu_vdevice_pt_dump(), or ssv set);
+ *         -EOPNOTSUPP (the backend's stage 2 is not a table it can dump,
+ *         e.g. the kernel's); cb's non-zero return; or the backend's errno.
+ */
+int uiommu_viommu_pt_dump(struct uiommu_viommu *v,
+			  const struct uiommu_pt_dump_req *req,
+			  uiommu_pt_dump_cb cb, void *arg,
+			  struct uiommu_pt_dump_res *res);
+
 /* ------------------------------------------------------------------ */
 /* vDEVICE                                                             */
 /* ------------------------------------------------------------------ */
@@ -442,6 +461,31 @@ int uiommu_vdevice_info_get(const struct uiommu_vdevice *d,
  */
 int uiommu_vdevice_translate(struct uiommu_vdevice *d, uint64_t iova,
 			     uint32_t access, struct uiommu_xlate *out);
+
+/**
+ * Dump the guest stage-1 tables the device translates through now
+ * (inspection: PT_DUMP). The backend reads every guest descriptor through
+ * guest memory with bounds checks, at most req->max_reads of them, and
+ * calls @p cb at most req->max_entries times, whole paths only; when it
+ * stops early res->more is set and res->next is where to go on. A device
+ * without a stage-1 table in force is a success: res->state says why
+ * (ABORT, BYPASS, BAD_STE, FAULT with res->event) and no entry is
+ * reported. Records no event.
+ * @param d  the vDEVICE
+ * @param req  range, limits, substream
+ * @param cb  called per entry (non-zero stops the dump)
+ * @param arg  passed to cb
+ * @param[out] res  outcome
+ * @return 0; -EINVAL (NULL argument, first > last, a limit below
+ *         UIOMMU_PT_DUMP_MIN_ENTRIES or max_reads above
+ *         UIOMMU_PT_DUMP_MAX_READS, ssid without ssv); -EOPNOTSUPP
+ *         (the backend cannot dump); cb's non-zero return; or the
+ *         backend's errno.
+ */
+int uiommu_vdevice_pt_dump(struct uiommu_vdevice *d,
+			   const struct uiommu_pt_dump_req *req,
+			   uiommu_pt_dump_cb cb, void *arg,
+			   struct uiommu_pt_dump_res *res);
 
 /* ------------------------------------------------------------------ */
 /* vCMDQ                                                               */

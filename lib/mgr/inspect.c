@@ -621,3 +621,11 @@ mgr_handle_list(struct mgr_conn *c, const void *req, const int *fds,
 	rep->len = sizeof(*h) + l.count * sizeof(struct uiommu_proto_list_entry);
 	return 0;
 }
+
+/* ---------------------------------------------------------- visibility */
+
+int
+mgr_target_conn(struct mgr_conn *c, uint32_t vm_id, struct mgr_conn **out)
+{
+	return target_conn(c, vm_id, out);
+}

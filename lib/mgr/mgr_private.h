@@ -2,8 +2,8 @@
 /*
  * lib/mgr private header: the manager's and connections' structures, shared
  * by server.c (sockets, framing), session.c (requests that create and
- * destroy), inspect.c (STATS, EVENTS_READ, TRANSLATE, LIST) and
- * telemetry.c. Never installed.
+ * destroy), inspect.c (STATS, EVENTS_READ, TRANSLATE, LIST), ptdump.c
+ * (PT_DUMP) and telemetry.c. Never installed.
  *
  * Locking: m->lock protects the connection list and every connection's
  * object table. The control thread holds it while it handles a request or
@@ -211,6 +211,18 @@ void mgr_viommu_queue_totals(struct uiommu_viommu *v,
 			     struct uiommu_vcmdq_stats *sum);
 /** The VM connection whose VM has this id, or NULL. */
 struct mgr_conn *mgr_conn_by_vm_id(struct uiommu_mgr *m, uint32_t vm_id);
+/**
+ * The VM connection a request of c may look at (the visibility rule of
+ * inspect.c): a VM connection its own (vm_id 0 or its id), an admin
+ * connection any VM by id.
+ * @return 0 (*out set); -EPERM another VM on a VM connection; -ENOENT
+ *         (admin) no VM has that id.
+ */
+int mgr_target_conn(struct mgr_conn *c, uint32_t vm_id, struct mgr_conn **out);
+
+/* ptdump.c */
+int mgr_handle_pt_dump(struct mgr_conn *c, const void *req, const int *fds,
+		       unsigned int nfds, struct mgr_reply *rep);
 
 /* telemetry.c */
 /** Register the /uiommu/... commands (once per process) and point them at m. */

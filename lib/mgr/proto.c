@@ -132,6 +132,28 @@ check_list(const void *p)
 	return m->max == 0 || m->max > UIOMMU_PROTO_MAX_LIST ? -EINVAL : 0;
 }
 
+static int
+check_pt_dump(const void *p)
+{
+	const struct uiommu_msg_pt_dump *m = p;
+
+	if (m->flags & ~UIOMMU_PT_DUMP_F_MASK)
+		return -EOPNOTSUPP;
+	if (m->table != UIOMMU_PT_DUMP_TABLE_S1 &&
+	    m->table != UIOMMU_PT_DUMP_TABLE_S2)
+		return -EOPNOTSUPP;
+	if (m->rsvd != 0 || m->first > m->last ||
+	    m->max < UIOMMU_PROTO_MIN_PT_ENTRIES ||
+	    m->max > UIOMMU_PROTO_MAX_PT_ENTRIES)
+		return -EINVAL;
+	/* A substream only with SSV, and only of a stage-1 table. */
+	if ((!(m->flags & UIOMMU_PT_DUMP_F_SSV) && m->ssid != 0) ||
+	    ((m->flags & UIOMMU_PT_DUMP_F_SSV) &&
+	     m->table != UIOMMU_PT_DUMP_TABLE_S1))
+		return -EINVAL;
+	return 0;
+}
+
 #define RULE(t, n, req, rep, fds, fn) \
 	[UIOMMU_MSG_##t] = { n, sizeof(struct req), sizeof(struct rep), fds, fn }
 
@@ -164,6 +186,8 @@ static const struct proto_rule rules[UIOMMU_MSG_TYPE_MAX] = {
 	     uiommu_msg_translate_reply, 0, check_translate),
 	RULE(LIST, "LIST", uiommu_msg_list, uiommu_msg_list_reply, 0,
 	     check_list),
+	RULE(PT_DUMP, "PT_DUMP", uiommu_msg_pt_dump, uiommu_msg_pt_dump_reply,
+	     0, check_pt_dump),
 };
 
 static const struct proto_rule *
@@ -275,6 +299,39 @@ uiommu_proto_reply_check(const struct uiommu_proto_hdr *hdr, uint16_t type,
 		return -EPROTO;
 	if (rep->result == 0 && hdr->size < r->reply_size)
 		return -EPROTO;
+	return 0;
+}
+
+int
+uiommu_proto_pt_dump_reply_check(const void *payload, uint32_t size,
+				 uint32_t max)
+{
+	const struct uiommu_msg_pt_dump_reply *h = payload;
+	const struct uiommu_proto_pt_entry *e;
+	const uint32_t known = UIOMMU_PT_DUMP_R_MORE |
+			       UIOMMU_PT_DUMP_R_READ_LIMIT |
+			       UIOMMU_PT_DUMP_R_TTB_HIDDEN;
+
+	if (payload == NULL || size < sizeof(*h) || h->r.result != 0 ||
+	    h->count > max || h->count > UIOMMU_PROTO_MAX_PT_ENTRIES)
+		return -EPROTO;
+	/* count is bounded above: the product cannot overflow. */
+	if (size != sizeof(*h) + h->count * sizeof(*e))
+		return -EPROTO;
+	if ((h->flags & ~known) || h->rsvd != 0 || h->r.rsvd != 0 ||
+	    h->state > UIOMMU_PT_STATE_FAULT ||
+	    (h->stage != 1 && h->stage != 2) ||
+	    ((h->flags & UIOMMU_PT_DUMP_R_READ_LIMIT) &&
+	     !(h->flags & UIOMMU_PT_DUMP_R_MORE)) ||
+	    (h->state != UIOMMU_PT_STATE_TABLE && h->count != 0))
+		return -EPROTO;
+	e = (const struct uiommu_proto_pt_entry *)(h + 1);
+	for (uint32_t i = 0; i < h->count; i++)
+		if (e[i].kind < UIOMMU_PT_ENTRY_TABLE ||
+		    e[i].kind > UIOMMU_PT_ENTRY_FAULT || e[i].level > 3 ||
+		    e[i].size == 0 || e[i].rsvd != 0 ||
+		    (e[i].flags & ~UIOMMU_PT_ENTRY_F_OUT_HIDDEN))
+			return -EPROTO;
 	return 0;
 }
 

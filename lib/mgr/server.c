@@ -78,6 +78,7 @@ static const struct handler_row handlers[UIOMMU_MSG_TYPE_MAX] = {
 	[UIOMMU_MSG_EVENTS_READ] = { mgr_handle_events_read, true },
 	[UIOMMU_MSG_TRANSLATE] = { mgr_handle_translate, false },
 	[UIOMMU_MSG_LIST] = { mgr_handle_list, false },
+	[UIOMMU_MSG_PT_DUMP] = { mgr_handle_pt_dump, false },
 };
 
 /* ------------------------------------------------------------ connections */
@@ -563,6 +564,7 @@ uiommu_mgr_create(const struct uiommu_mgr_conf *conf, struct uiommu_mgr **out)
 	    conf->hello_timeout_ms < UIOMMU_MGR_HELLO_TIMEOUT_MIN ||
 	    conf->hello_timeout_ms > UIOMMU_MGR_HELLO_TIMEOUT_MAX ||
 	    conf->poll.budget == 0 || conf->poll.budget > UIOMMU_MGR_BUDGET_MAX ||
+	    conf->poll.vm_slice_ns > UIOMMU_POLL_VM_SLICE_NS_MAX ||
 	    conf->poll.idle_sleep_us > UIOMMU_MGR_SLEEP_US_MAX ||
 	    conf->poll.idle_after_us > UIOMMU_MGR_SLEEP_US_MAX)
 		return -EINVAL;
@@ -641,10 +643,11 @@ uiommu_mgr_create(const struct uiommu_mgr_conf *conf, struct uiommu_mgr **out)
 			"main lcore %u, between socket events",
 			rte_get_main_lcore());
 	else
-		MGR_LOG(NOTICE, "%u polling lcore(s), budget %u, idle sleep %u us "
-			"after %u us", m->conf.poll.nb_lcores,
-			m->conf.poll.budget, m->conf.poll.idle_sleep_us,
-			m->conf.poll.idle_after_us);
+		MGR_LOG(NOTICE, "%u polling lcore(s), budget %u, VM budget %u, "
+			"VM slice %u ns, idle sleep %u us after %u us",
+			m->conf.poll.nb_lcores, m->conf.poll.budget,
+			m->conf.poll.vm_budget, m->conf.poll.vm_slice_ns,
+			m->conf.poll.idle_sleep_us, m->conf.poll.idle_after_us);
 	MGR_LOG(NOTICE, "listening on %s (default backend %s)",
 		m->conf.socket_path, m->conf.backend);
 	*out = m;

@@ -27,8 +27,8 @@
  * **Sessions.** The first request on a connection must be HELLO. A VM
  * connection (no UIOMMU_HELLO_F_ADMIN) owns one VM: the objects it creates
  * exist until it destroys them or disconnects. An admin connection
- * (uiommu-ctl) owns nothing and may only inspect (STATS, LIST, TRANSLATE),
- * any VM.
+ * (uiommu-ctl) owns nothing and may only inspect (STATS, LIST, TRANSLATE,
+ * PT_DUMP), any VM.
  *
  * **Strings** are fixed-size char arrays that must contain a NUL
  * (-EINVAL otherwise).
@@ -82,6 +82,7 @@ enum uiommu_proto_type {
 	UIOMMU_MSG_EVENTS_READ = 12,   /**< pop fault records of a vIOMMU */
 	UIOMMU_MSG_TRANSLATE = 13,     /**< translate an IOVA (inspection) */
 	UIOMMU_MSG_LIST = 14,          /**< enumerate objects (inspection) */
+	UIOMMU_MSG_PT_DUMP = 15,       /**< dump a device's page tables (inspection) */
 	UIOMMU_MSG_TYPE_MAX            /**< one past the last type */
 };
 
@@ -108,10 +109,12 @@ struct uiommu_proto_reply {
 #define UIOMMU_FEAT_INSPECT   (1ULL << 3)
 /** Feature: the manager requires F_SEAL_SHRINK on guest RAM fds. */
 #define UIOMMU_FEAT_SEALED_MEM (1ULL << 4)
+/** Feature: PT_DUMP. */
+#define UIOMMU_FEAT_PT_DUMP (1ULL << 5)
 /** Every feature this version of the manager may grant. */
 #define UIOMMU_FEAT_ALL (UIOMMU_FEAT_VCMDQ | UIOMMU_FEAT_EVENTS | \
 			 UIOMMU_FEAT_TRANSLATE | UIOMMU_FEAT_INSPECT | \
-			 UIOMMU_FEAT_SEALED_MEM)
+			 UIOMMU_FEAT_SEALED_MEM | UIOMMU_FEAT_PT_DUMP)
 
 /** Size of the name strings in HELLO. */
 #define UIOMMU_PROTO_NAME_LEN 32
@@ -439,6 +442,124 @@ struct uiommu_msg_list_reply {
 /** Most entries one LIST returns. */
 #define UIOMMU_PROTO_MAX_LIST 512
 
+/* -------------------------------------------------------------- PT_DUMP */
+
+/** PT_DUMP table: the guest's stage-1 tables of the device's current CD. */
+#define UIOMMU_PT_DUMP_TABLE_S1 1u
+/** PT_DUMP table: the manager's stage-2 table of the device's vIOMMU. */
+#define UIOMMU_PT_DUMP_TABLE_S2 2u
+
+/** PT_DUMP flag: ssid is valid (stage 1: dump that substream's CD). */
+#define UIOMMU_PT_DUMP_F_SSV (1u << 0)
+/** Every PT_DUMP request flag this version knows. */
+#define UIOMMU_PT_DUMP_F_MASK UIOMMU_PT_DUMP_F_SSV
+
+/** PT_DUMP request, 48 bytes. */
+struct uiommu_msg_pt_dump {
+	uint32_t vm_id;     /**< 0: own VM; admin: any VM */
+	uint32_t viommu_id; /**< vIOMMU of the device */
+	uint32_t vsid;      /**< device, by vSID (for S2 too: its vIOMMU's table) */
+	uint32_t ssid;      /**< substream, with UIOMMU_PT_DUMP_F_SSV; else 0 */
+	uint32_t table;     /**< UIOMMU_PT_DUMP_TABLE_S1 or _S2 */
+	uint32_t flags;     /**< UIOMMU_PT_DUMP_F_* */
+	uint64_t first;     /**< first input address (IOVA for S1, IPA for S2) */
+	uint64_t last;      /**< last input address, inclusive, >= first */
+	uint32_t max;       /**< most entries, 4..UIOMMU_PROTO_MAX_PT_ENTRIES */
+	uint32_t rsvd;      /**< zero */
+};
+
+/** Entry kinds (struct uiommu_proto_pt_entry.kind). */
+enum uiommu_pt_entry_kind {
+	UIOMMU_PT_ENTRY_TABLE = 1, /**< table descriptor */
+	UIOMMU_PT_ENTRY_BLOCK = 2, /**< block descriptor (level 1 or 2) */
+	UIOMMU_PT_ENTRY_PAGE = 3,  /**< page descriptor (level 3) */
+	UIOMMU_PT_ENTRY_FAULT = 4, /**< descriptor or table the walk cannot use */
+};
+
+/** Fault kinds of a FAULT entry (struct uiommu_proto_pt_entry.fault). */
+enum uiommu_pt_entry_fault {
+	UIOMMU_PT_FAULT_TRANSLATION = 1, /**< reserved descriptor type */
+	UIOMMU_PT_FAULT_ADDR_SIZE = 2,   /**< address beyond the output size */
+	UIOMMU_PT_FAULT_ACCESS = 3,      /**< leaf with AF = 0 */
+	UIOMMU_PT_FAULT_WALK_EABT = 4,   /**< table unreadable: outside RAM / stage-2 fault */
+};
+
+/** Entry flag: out is a host address, not disclosed (0; pte address bits 0). */
+#define UIOMMU_PT_ENTRY_F_OUT_HIDDEN (1u << 0)
+
+/** Entry permissions: a device may read through this leaf (at this stage). */
+#define UIOMMU_PT_PROT_R (1u << 0)
+/** Entry permissions: a device may write through this leaf (at this stage). */
+#define UIOMMU_PT_PROT_W (1u << 1)
+
+/** One descriptor, 48 bytes. */
+struct uiommu_proto_pt_entry {
+	uint64_t in;    /**< first input address covered (may precede first) */
+	uint64_t size;  /**< bytes of input covered */
+	uint64_t out;   /**< TABLE: next table; BLOCK/PAGE: output of in; FAULT: unreadable table or descriptor address */
+	uint64_t pte;   /**< raw descriptor */
+	uint32_t prot;  /**< BLOCK/PAGE: UIOMMU_PT_PROT_* */
+	uint8_t level;  /**< level of the descriptor */
+	uint8_t kind;   /**< enum uiommu_pt_entry_kind */
+	uint8_t attr;   /**< BLOCK/PAGE: S1 AttrIndx, S2 MemAttr */
+	uint8_t fault;  /**< FAULT: enum uiommu_pt_entry_fault */
+	uint32_t flags; /**< UIOMMU_PT_ENTRY_F_* */
+	uint32_t rsvd;  /**< zero */
+};
+
+/** What was found in place of (or about) the table (reply state). */
+enum uiommu_pt_dump_reply_state {
+	UIOMMU_PT_STATE_TABLE = 0,   /**< entries describe the table */
+	UIOMMU_PT_STATE_ABORT = 1,   /**< the device is blocked: no table */
+	UIOMMU_PT_STATE_BYPASS = 2,  /**< the stage is bypassed: no table */
+	UIOMMU_PT_STATE_BAD_STE = 3, /**< the guest's STE is invalid */
+	UIOMMU_PT_STATE_FAULT = 4,   /**< the CD cannot be used; event says how */
+};
+
+/** PT_DUMP reply flag: more entries follow from next (ask again). */
+#define UIOMMU_PT_DUMP_R_MORE (1u << 0)
+/** PT_DUMP reply flag: the reply stopped at the read bound (with MORE). */
+#define UIOMMU_PT_DUMP_R_READ_LIMIT (1u << 1)
+/** PT_DUMP reply flag: ttb is a host address, not disclosed (0). */
+#define UIOMMU_PT_DUMP_R_TTB_HIDDEN (1u << 2)
+
+/** PT_DUMP reply head, 48 bytes, followed by count entries. */
+struct uiommu_msg_pt_dump_reply {
+	struct uiommu_proto_reply r; /**< result */
+	uint32_t count;              /**< entries that follow */
+	uint32_t flags;              /**< UIOMMU_PT_DUMP_R_* */
+	uint64_t next;               /**< with R_MORE: first input address not described */
+	uint64_t ttb;                /**< top-table address (S1: IPA); 0 with R_TTB_HIDDEN */
+	uint32_t reads;              /**< descriptors read for this reply */
+	uint16_t tag;                /**< S1: CD.ASID; S2: VMID */
+	uint8_t state;               /**< enum uiommu_pt_dump_reply_state */
+	uint8_t event;               /**< STATE_FAULT: SMMUv3 event id */
+	uint8_t stage;               /**< 1 or 2 */
+	uint8_t ias;                 /**< input bits of the table */
+	uint8_t oas;                 /**< output bits */
+	uint8_t start_level;         /**< level of the top table */
+	uint32_t rsvd;               /**< zero */
+};
+
+/** Most entries one PT_DUMP returns. */
+#define UIOMMU_PROTO_MAX_PT_ENTRIES 1024
+/** Fewest entries a PT_DUMP may ask for (one whole 4-level path). */
+#define UIOMMU_PROTO_MIN_PT_ENTRIES 4
+
+/**
+ * Check a PT_DUMP reply payload (client side), after
+ * uiommu_proto_reply_check() accepted it with result 0: count within the
+ * request's max, size exactly head + count entries, flags known, state and
+ * entry kinds known, reserved fields zero.
+ *
+ * @param payload  reply payload
+ * @param size  payload bytes
+ * @param max  the request's max
+ * @return 0; -EPROTO when any check fails.
+ */
+int uiommu_proto_pt_dump_reply_check(const void *payload, uint32_t size,
+				     uint32_t max);
+
 /* ------------------------------------------------------------- layouts */
 
 _Static_assert(sizeof(struct uiommu_proto_hdr) == 24, "hdr layout");
@@ -470,6 +591,12 @@ _Static_assert(sizeof(struct uiommu_msg_translate_reply) == 152, "translate repl
 _Static_assert(sizeof(struct uiommu_msg_list) == 16, "list layout");
 _Static_assert(sizeof(struct uiommu_proto_list_entry) == 64, "list entry layout");
 _Static_assert(sizeof(struct uiommu_msg_list_reply) == 24, "list reply layout");
+_Static_assert(sizeof(struct uiommu_msg_pt_dump) == 48, "pt_dump layout");
+_Static_assert(offsetof(struct uiommu_msg_pt_dump, first) == 24, "pt_dump layout");
+_Static_assert(sizeof(struct uiommu_proto_pt_entry) == 48, "pt entry layout");
+_Static_assert(offsetof(struct uiommu_proto_pt_entry, prot) == 32, "pt entry layout");
+_Static_assert(sizeof(struct uiommu_msg_pt_dump_reply) == 48, "pt_dump reply layout");
+_Static_assert(offsetof(struct uiommu_msg_pt_dump_reply, reads) == 32, "pt_dump reply layout");
 _Static_assert(sizeof(struct uiommu_msg_stats_reply) +
 	       UIOMMU_PROTO_MAX_STATS * sizeof(struct uiommu_proto_stat) <=
 	       UIOMMU_PROTO_MAX_PAYLOAD, "STATS fits a message");
@@ -479,6 +606,9 @@ _Static_assert(sizeof(struct uiommu_msg_events_reply) +
 _Static_assert(sizeof(struct uiommu_msg_list_reply) +
 	       UIOMMU_PROTO_MAX_LIST * sizeof(struct uiommu_proto_list_entry) <=
 	       UIOMMU_PROTO_MAX_PAYLOAD, "LIST fits a message");
+_Static_assert(sizeof(struct uiommu_msg_pt_dump_reply) +
+	       UIOMMU_PROTO_MAX_PT_ENTRIES * sizeof(struct uiommu_proto_pt_entry) <=
+	       UIOMMU_PROTO_MAX_PAYLOAD, "PT_DUMP fits a message");
 
 /* ------------------------------------------------------------- helpers */
 
@@ -543,8 +673,8 @@ int uiommu_proto_reply_check(const struct uiommu_proto_hdr *hdr,
 uint32_t uiommu_proto_req_size(uint16_t type);
 
 /**
- * Fixed size of a type's successful reply payload (for STATS, EVENTS_READ
- * and LIST: the head only; entries follow).
+ * Fixed size of a type's successful reply payload (for STATS, EVENTS_READ,
+ * LIST and PT_DUMP: the head only; entries follow).
  * @param type  message type
  * @return bytes, or 0 for an unknown type.
  */

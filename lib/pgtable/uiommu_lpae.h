@@ -306,6 +306,93 @@ int uiommu_lpae_walk(const struct uiommu_lpae_walk_cfg *cfg, uint64_t iova,
 /** Short name of a fault kind ("translation", "addr_size", ...). */
 const char *uiommu_lpae_fault_str(enum uiommu_lpae_fault fault);
 
+/** What a dump entry describes (uiommu_lpae_dump()). */
+enum uiommu_lpae_dump_kind {
+	UIOMMU_LPAE_DUMP_TABLE = 1, /**< a table descriptor */
+	UIOMMU_LPAE_DUMP_BLOCK = 2, /**< a block descriptor (level 1 or 2) */
+	UIOMMU_LPAE_DUMP_PAGE = 3,  /**< a page descriptor (level 3) */
+	/**
+	 * A descriptor the walk cannot use (reserved type, address size,
+	 * access flag) or a table that could not be read (WALK_EABT).
+	 */
+	UIOMMU_LPAE_DUMP_FAULT = 4,
+};
+
+/** One descriptor reported by uiommu_lpae_dump(). */
+struct uiommu_lpae_dump_entry {
+	enum uiommu_lpae_dump_kind kind;
+	unsigned int level;  /**< level of the descriptor (of the table for WALK_EABT) */
+	uint64_t iova;       /**< first input address it covers (may precede the dump's first) */
+	uint64_t size;       /**< bytes of input it covers */
+	/**
+	 * TABLE: next-level table address; BLOCK/PAGE: output address of
+	 * the leaf's first byte; FAULT: the table address that could not be
+	 * read (WALK_EABT; the TTB for the top table), else the descriptor's
+	 * address field.
+	 */
+	uint64_t oa;
+	/** Raw descriptor as read; for WALK_EABT the table descriptor that
+	 *  points to the unreadable table (0 for the top table). */
+	uint64_t pte;
+	unsigned int perm;   /**< BLOCK/PAGE: UIOMMU_LPAE_PERM_*, table attributes applied */
+	unsigned int attr;   /**< BLOCK/PAGE: S1 AttrIndx, S2 MemAttr */
+	enum uiommu_lpae_fault fault; /**< FAULT: why */
+};
+
+/**
+ * Called for each dump entry, in increasing input order, tables before
+ * what they hold.
+ * @return 0 to continue; non-zero stops the dump and is returned by it.
+ */
+typedef int (*uiommu_lpae_dump_fn)(void *arg,
+				   const struct uiommu_lpae_dump_entry *e);
+
+/** Smallest max_entries of uiommu_lpae_dump(): one whole path. */
+#define UIOMMU_LPAE_DUMP_MIN_ENTRIES UIOMMU_LPAE_MAX_LEVELS
+
+/** Outcome of uiommu_lpae_dump(). */
+struct uiommu_lpae_dump_res {
+	bool more;            /**< stopped before the end of the range */
+	bool read_limit;      /**< ...because of max_reads (else max_entries) */
+	uint64_t next;        /**< when more: first input address not described */
+	uint32_t entries;     /**< entries reported */
+	uint32_t reads;       /**< read_pte() calls made */
+	unsigned int start_level; /**< level of the top table */
+	unsigned int ias;     /**< effective input bits */
+};
+
+/**
+ * Report every table and leaf descriptor met over [first, last] (clamped
+ * to the input size) of tables that may be hostile, as a sequence of
+ * uiommu_lpae_walk() calls: no descriptor is read other than by that
+ * walker through cfg->read_pte. A table descriptor is reported once, before
+ * the first leaf under it; invalid descriptors (holes) are not reported;
+ * a table read_pte() refuses is reported once as a WALK_EABT fault and its
+ * span skipped without reading it.
+ *
+ * Bounded: at most max_reads read_pte() calls and max_entries entries;
+ * only whole paths are reported (a path is at most 4 entries), so a call
+ * always makes progress. When it stops early, res->more is set and
+ * res->next is where the next call should start: the next call reports
+ * again the table descriptors above res->next.
+ *
+ * @param cfg  walk configuration (as for uiommu_lpae_walk())
+ * @param first  first input address of interest
+ * @param last   last input address of interest, >= first
+ * @param max_entries  most entries, >= UIOMMU_LPAE_DUMP_MIN_ENTRIES
+ * @param max_reads  most read_pte() calls, >= UIOMMU_LPAE_MAX_LEVELS
+ * @param fn   called per entry
+ * @param arg  passed to fn
+ * @param[out] res  outcome (always filled)
+ * @return 0 (see res->more); -EINVAL (NULL argument, first > last, a limit
+ *         too small, invalid configuration); -EOPNOTSUPP (granule other
+ *         than 4 KiB); or fn's non-zero return.
+ */
+int uiommu_lpae_dump(const struct uiommu_lpae_walk_cfg *cfg, uint64_t first,
+		     uint64_t last, uint32_t max_entries, uint32_t max_reads,
+		     uiommu_lpae_dump_fn fn, void *arg,
+		     struct uiommu_lpae_dump_res *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -153,6 +153,24 @@ struct soft_xl_detail {
 	struct uiommu_xlate_stage s1, s2;
 };
 
+/* Context of soft_s1_read_pte(): one stage-1 walk of a stream. */
+struct soft_s1_walk_ctx {
+	struct soft_viommu *vi;
+	bool nested;         /* table addresses are IPAs: stage 2 applies */
+	bool affd;           /* CD.AFFD: the access flag reads as set */
+	bool s2_fault;       /* a table fetch faulted at stage 2 */
+	uint8_t s2_evt;      /* its event ID */
+	uint64_t fetch_ipa;  /* IPA of the last (or faulting) table fetch */
+};
+
+/* A stream's stage-1 context as a translation would use it (dumps). */
+struct soft_s1_info {
+	uint8_t state;       /* enum uiommu_pt_dump_state */
+	uint8_t event;       /* UIOMMU_PT_DUMP_ST_FAULT: the access's event */
+	bool nested;         /* stage 2 applies to table fetches */
+	struct soft_cd cd;   /* UIOMMU_PT_DUMP_ST_TABLE: the CD in force */
+};
+
 /* soft_xlate.c; access: UIOMMU_ACCESS_READ/WRITE, with UIOMMU_ACCESS_PROBE
  * the fault is returned in *fault but not pushed to the event queue. */
 int soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid,
@@ -161,6 +179,23 @@ int soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid,
 void soft_cd_cache_drop(struct soft_viommu *vi, struct soft_cfg *cfg,
 			bool all, uint32_t ssid);
 void soft_cfg_gen_bump(struct soft_viommu *vi);
+/* read_pte of a stage-1 walk (ctx: struct soft_s1_walk_ctx): through stage
+ * 2 when nested, bounds-checked against guest RAM, one acquire load. */
+int soft_s1_read_pte(void *ctx, uint64_t table_addr, uint64_t byte_offset,
+		     uint64_t *pte);
+/* The stage-1 context of a stream for substream ssid (when ssv), as a
+ * translation would select it; records no event. Call inside an IOTLB
+ * reader bracket. @return 0 (out->state says what was found). */
+int soft_s1_context(struct soft_dev *dev, bool ssv, uint32_t ssid,
+		    struct soft_s1_info *out);
+
+/* soft_dump.c: the backend's vdevice_pt_dump and viommu_pt_dump ops. */
+int soft_vdevice_pt_dump(void *dev_priv, const struct uiommu_pt_dump_req *req,
+			 uiommu_pt_dump_cb cb, void *arg,
+			 struct uiommu_pt_dump_res *res);
+int soft_viommu_pt_dump(void *priv, const struct uiommu_pt_dump_req *req,
+			uiommu_pt_dump_cb cb, void *arg,
+			struct uiommu_pt_dump_res *res);
 
 /* soft_evtq.c */
 int soft_evtq_init(struct soft_evtq *q, uint32_t size);
@@ -180,7 +215,6 @@ int soft_invalidate(void *priv, const struct uiommu_inv *batch,
 void soft_dma_init(struct soft_dma *dma, void *regs);
 unsigned int soft_dma_poll(struct soft_dev *dev, unsigned int budget,
 			   unsigned int reader);
-bool soft_dma_pending(const struct soft_dev *dev);
 unsigned int soft_poll(void *priv, unsigned int budget);
 
 #endif /* SOFT_PRIVATE_H */

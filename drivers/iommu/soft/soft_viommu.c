@@ -8,7 +8,8 @@
  * per-vIOMMU uiommu_tblmem), an IOTLB, an event queue and the stream table
  * of its vDEVICEs. A vDEVICE "dmaN" is a soft DMA copy engine
  * (soft_dma.c) whose register page is the page the core shares with the
- * VMM. Translation is in soft_xlate.c, invalidation in soft_inv.c.
+ * VMM. Translation is in soft_xlate.c, invalidation in soft_inv.c,
+ * page-table dumps (inspection) in soft_dump.c.
  *
  * Stream configuration. A device starts blocked (abort). The guest STE
  * given to vdevice_set_ste() selects the physical mode:
@@ -533,6 +534,8 @@ static const struct uiommu_backend_ops soft_ops = {
 	.event_read = soft_event_read,
 	.poll = soft_poll,
 	.event_count = soft_event_count,
+	.vdevice_pt_dump = soft_vdevice_pt_dump,
+	.viommu_pt_dump = soft_viommu_pt_dump,
 };
 
 UIOMMU_BACKEND_REGISTER(soft_ops)

@@ -20,7 +20,7 @@
  * uiommu_cd_decode() and cached per stream until CFGI_CD / CFGI_CD_ALL /
  * CFGI_STE / CFGI_ALL (or a stage-2 unmap) drops it. The stage-1 tables are
  * walked by lib/pgtable's hostile walker, uiommu_lpae_walk(), whose
- * read_pte callback (s1_read_pte) translates each table address through
+ * read_pte callback (soft_s1_read_pte) translates each table address through
  * stage 2 (a fault there is a stage-2 fault with CLASS = TT), checks the
  * host address lies in guest RAM and reads the descriptor once. The
  * stage-2 translations of table and CD fetches are cached in the IOTLB as
@@ -46,6 +46,10 @@
  * per-slot sequence lock for readers, and an invalidation generation
  * (vi->cfg_gen) read before the CD fetch so that a fetch racing with CFGI
  * cannot leave a stale CD cached once the invalidation has completed.
+ *
+ * Dumps (soft_dump.c) reuse this path: soft_s1_context() selects the CD as
+ * a translation would (a probe: nothing is recorded) and the dump walks
+ * with soft_s1_read_pte().
  */
 #include <string.h>
 
@@ -228,20 +232,11 @@ s2_fetch(struct soft_viommu *vi, uint64_t ipa, const uint64_t **hva)
 
 /* ---- stage-1 table reads ---- */
 
-struct s1_walk_ctx {
-	struct soft_viommu *vi;
-	bool nested;
-	bool affd;
-	bool s2_fault;       /* a table fetch faulted at stage 2 */
-	uint8_t s2_evt;      /* its event ID */
-	uint64_t fetch_ipa;  /* IPA of the last (or faulting) table fetch */
-};
-
-static int
-s1_read_pte(void *ctx, uint64_t table_addr, uint64_t byte_offset,
-	    uint64_t *pte)
+int
+soft_s1_read_pte(void *ctx, uint64_t table_addr, uint64_t byte_offset,
+		 uint64_t *pte)
 {
-	struct s1_walk_ctx *c = ctx;
+	struct soft_s1_walk_ctx *c = ctx;
 	const uint64_t *p;
 	uint64_t ipa, v;
 
@@ -542,7 +537,7 @@ xl_stage1(const struct xl_req *rq, struct soft_cfg *cfg, uint32_t idx,
 	struct uiommu_lpae_walk_cfg wcfg;
 	struct uiommu_iotlb_fill fill;
 	struct uiommu_iotlb_hit hit;
-	struct s1_walk_ctx wctx;
+	struct soft_s1_walk_ctx wctx;
 	uint64_t gen, ipa, hva, size, s2size;
 	struct soft_cd cd = {0};
 	uint32_t s1perm, perm;
@@ -568,10 +563,10 @@ xl_stage1(const struct xl_req *rq, struct soft_cfg *cfg, uint32_t idx,
 	wcfg.sl0 = UIOMMU_LPAE_SL0_AUTO;
 	wcfg.oas = cd.oas;
 	wcfg.ttb = cd.ttb0;
-	wcfg.read_pte = s1_read_pte;
+	wcfg.read_pte = soft_s1_read_pte;
 	wcfg.ctx = &wctx;
-	wctx = (struct s1_walk_ctx){ .vi = vi, .nested = nested,
-				     .affd = cd.affd };
+	wctx = (struct soft_s1_walk_ctx){ .vi = vi, .nested = nested,
+					  .affd = cd.affd };
 	if (uiommu_lpae_walk(&wcfg, rq->iova, &r1) != 0) {
 		switch (r1.fault) {
 		case UIOMMU_LPAE_FAULT_WALK_EABT:
@@ -637,6 +632,37 @@ xl_stage1(const struct xl_req *rq, struct soft_cfg *cfg, uint32_t idx,
 	return 0;
 }
 
+/* Outcomes of s1_select() other than an event ID. */
+#define S1_SEL_CD     0
+#define S1_SEL_BYPASS (-1)
+
+/*
+ * Substream selection (STE.S1CDMax, STE.S1DSS) of a stage-1 stream.
+ * @return S1_SEL_CD with *idx the CD index; S1_SEL_BYPASS (stage 1
+ *         bypassed); or the event ID (> 0) of the access.
+ */
+static int
+s1_select(const struct soft_cfg *cfg, bool ssv, uint32_t ssid, uint32_t *idx)
+{
+	*idx = 0;
+	if (cfg->s1cdmax == 0)
+		return ssv ? UIOMMU_EVT_C_BAD_SUBSTREAMID : S1_SEL_CD;
+	if (!ssv) {
+		switch (cfg->s1dss) {
+		case 1: /* bypass stage 1 */
+			return S1_SEL_BYPASS;
+		case 2: /* substream 0 */
+			return S1_SEL_CD;
+		default: /* terminate */
+			return UIOMMU_EVT_F_STREAM_DISABLED;
+		}
+	}
+	if ((ssid >> cfg->s1cdmax) != 0 || (ssid == 0 && cfg->s1dss == 2))
+		return UIOMMU_EVT_C_BAD_SUBSTREAMID;
+	*idx = ssid;
+	return S1_SEL_CD;
+}
+
 int
 soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid, uint64_t iova,
 	       uint32_t access, struct soft_xl *xl,
@@ -650,6 +676,7 @@ soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid, uint64_t iova,
 	/* Pairs with the release store that published the configuration. */
 	struct soft_cfg *cfg = __atomic_load_n(&dev->cfg, __ATOMIC_ACQUIRE);
 	uint32_t idx = 0;
+	int sel;
 
 	switch (cfg->mode) {
 	case SOFT_MODE_BAD_STE:
@@ -666,29 +693,71 @@ soft_translate(struct soft_dev *dev, bool ssv, uint32_t ssid, uint64_t iova,
 		return xl_fault(&rq, 0, false, CLASS_IN, 0);
 	}
 
-	/* Substream selection (STE.S1CDMax, STE.S1DSS). */
-	if (cfg->s1cdmax == 0) {
-		if (ssv)
-			return xl_fault(&rq, UIOMMU_EVT_C_BAD_SUBSTREAMID,
-					false, CLASS_IN, 0);
-	} else if (!ssv) {
-		switch (cfg->s1dss) {
-		case 1: /* bypass stage 1 */
-			if (cfg->mode == SOFT_MODE_NESTED)
-				return xl_s2only(&rq, xl, detail);
-			return xl_bypass(&rq, xl);
-		case 2: /* substream 0 */
-			break;
-		default: /* terminate */
-			return xl_fault(&rq, UIOMMU_EVT_F_STREAM_DISABLED,
-					false, CLASS_IN, 0);
-		}
-	} else {
-		if ((ssid >> cfg->s1cdmax) != 0 ||
-		    (ssid == 0 && cfg->s1dss == 2))
-			return xl_fault(&rq, UIOMMU_EVT_C_BAD_SUBSTREAMID,
-					false, CLASS_IN, 0);
-		idx = ssid;
+	sel = s1_select(cfg, ssv, ssid, &idx);
+	if (sel == S1_SEL_BYPASS) {
+		if (cfg->mode == SOFT_MODE_NESTED)
+			return xl_s2only(&rq, xl, detail);
+		return xl_bypass(&rq, xl);
 	}
+	if (sel != S1_SEL_CD)
+		return xl_fault(&rq, (uint8_t)sel, false, CLASS_IN, 0);
 	return xl_stage1(&rq, cfg, idx, xl, detail);
+}
+
+int
+soft_s1_context(struct soft_dev *dev, bool ssv, uint32_t ssid,
+		struct soft_s1_info *out)
+{
+	/* A probe: a CD that cannot be used is reported, never recorded. */
+	struct uiommu_event ev;
+	struct xl_req rq = {
+		.dev = dev, .ssv = ssv, .ssid = ssid,
+		.access = UIOMMU_ACCESS_READ, .probe = true, .fault = &ev,
+	};
+	/* Pairs with the release store that published the configuration. */
+	struct soft_cfg *cfg = __atomic_load_n(&dev->cfg, __ATOMIC_ACQUIRE);
+	uint32_t idx = 0;
+	int sel;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ev, 0, sizeof(ev));
+	switch (cfg->mode) {
+	case SOFT_MODE_BAD_STE:
+		out->state = UIOMMU_PT_DUMP_ST_BAD_STE;
+		return 0;
+	case SOFT_MODE_BYPASS:
+	case SOFT_MODE_S2:
+		out->state = UIOMMU_PT_DUMP_ST_BYPASS;
+		return 0;
+	case SOFT_MODE_S1:
+	case SOFT_MODE_NESTED:
+		break;
+	case SOFT_MODE_ABORT:
+	default:
+		out->state = UIOMMU_PT_DUMP_ST_ABORT;
+		return 0;
+	}
+	out->nested = cfg->mode == SOFT_MODE_NESTED;
+	sel = s1_select(cfg, ssv, ssid, &idx);
+	if (sel == S1_SEL_BYPASS) {
+		out->state = UIOMMU_PT_DUMP_ST_BYPASS;
+		return 0;
+	}
+	if (sel != S1_SEL_CD) {
+		out->state = UIOMMU_PT_DUMP_ST_FAULT;
+		out->event = (uint8_t)sel;
+		return 0;
+	}
+	if (cd_get(&rq, cfg, idx, &out->cd) != 0) {
+		out->state = UIOMMU_PT_DUMP_ST_FAULT;
+		out->event = ev.id;
+		return 0;
+	}
+	if (out->cd.epd0) {
+		out->state = UIOMMU_PT_DUMP_ST_FAULT;
+		out->event = UIOMMU_EVT_F_TRANSLATION;
+		return 0;
+	}
+	out->state = UIOMMU_PT_DUMP_ST_TABLE;
+	return 0;
 }

@@ -310,12 +310,42 @@ def case_ctl():
                 expect_rc=4)
         check(t["fault"] and t["event"]["name"] == "F_TRANSLATION",
               "unmapped IOVA: %s" % t)
-        dump = ctl(m, ["dump", vm, d0["vsid"], d0["ring_iova"], 0x3000])
-        runs = dump["runs"]
-        check(dump["complete"] and runs and runs[0]["mapped"] and
-              runs[0]["iova"] == d0["ring_iova"] and
-              sum(r["size"] for r in runs) == 0x3000,
+        # The guest's stage-1 descriptors over the identity-mapped pages
+        # (PT_DUMP): the tables above them, then leaves with out == in.
+        lo, hi = d0["ring_iova"], d0["ring_iova"] + 0x3000 - 1
+        dump = ctl(m, ["dump", vm, d0["vsid"], lo, 0x3000])
+        check(dump["method"] == "pt_dump" and dump["complete"] and
+              dump["state"] == "table" and dump["stage"] == 1,
               "dump of the identity-mapped pages: %s" % dump)
+        ents = dump["entries"]
+        leaves = [e for e in ents if e["kind"] in ("page", "block")]
+        tables = [e for e in ents if e["kind"] == "table"]
+        check(leaves and tables and
+              all(e["out"] == e["in"] for e in leaves) and
+              sum(min(hi, e["in"] + e["size"] - 1) - max(lo, e["in"]) + 1
+                  for e in leaves) == 0x3000 and
+              [e["level"] for e in tables] ==
+              list(range(dump["start_level"],
+                         dump["start_level"] + len(tables))),
+              "stage-1 entries of the identity-mapped pages: %s" % ents)
+        ring = [e for e in leaves if e["in"] <= lo <= e["in"] + e["size"] - 1]
+        check(len(ring) == 1 and ring[0]["prot"] == "rw",
+              "ring page entry: %s" % ring)
+        # The manager's stage 2: guest RAM only, host addresses hidden.
+        s2 = ctl(m, ["dump", vm, d0["vsid"], "--table", "s2"])
+        s2leaves = [e for e in s2["entries"] if e["kind"] != "table"]
+        check(s2["complete"] and s2["state"] == "table" and
+              s2.get("ttb_hidden") and
+              all(e.get("out_hidden") and "out" not in e
+                  for e in s2["entries"]) and
+              sum(e["size"] for e in s2leaves) == lay["ram_size"] and
+              all(lay["ram_gpa"] <= e["in"] and
+                  e["in"] + e["size"] <= lay["ram_gpa"] + lay["ram_size"]
+                  for e in s2leaves),
+              "stage-2 dump: %s" % s2)
+        text = ctl(m, ["dump", vm, d0["vsid"], lo, 0x1000],
+                   as_json=False).stdout
+        check("page" in text and "TTB0" in text, "text dump: %s" % text)
         # Errors a person can act on.
         p = ctl(m, ["translate", 999999, 1, 0], expect_rc=1, as_json=False)
         check("no VM" in p.stderr, "message: %s" % p.stderr)
