@@ -5,8 +5,8 @@
  * Design. Guest RAM is one memfd, on hugetlbfs (memfd_create with
  * MFD_HUGETLB, 2 MiB pages) when the machine has free hugepages, else an
  * ordinary memfd; the caller is told which and why. Its size is sealed
- * (F_SEAL_SHRINK | F_SEAL_GROW) so that a manager run with
- * --require-sealed-mem accepts it. The simulator maps it once, shared; the
+ * (F_SEAL_SHRINK | F_SEAL_GROW), as the manager requires by default (RAM
+ * that cannot shrink under its mapping). The simulator maps it once, shared; the
  * manager maps the same fd after MEM_ADD, so both see the same bytes.
  *
  * Everything the guest builds for the IOMMU (stream table, CDs, stage-1

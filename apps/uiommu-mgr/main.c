@@ -71,7 +71,11 @@ usage(FILE *f)
 "  --idle-after-us N      idle time before sleeping starts (default: 1000)\n"
 "  --lcores-poll LIST     polling lcores, e.g. 1,3-4 (default: all worker\n"
 "                         lcores); must be EAL worker lcores\n"
-"  --require-sealed-mem   refuse guest RAM fds without F_SEAL_SHRINK\n"
+"  --allow-unsealed-mem   accept guest RAM fds that cannot be sealed against\n"
+"                         shrinking (trusted VMMs only: a VMM that truncates\n"
+"                         such a file crashes the manager); by default the\n"
+"                         manager seals RAM memfds itself and refuses others\n"
+"  --require-sealed-mem   the default, kept for compatibility\n"
 "  --help                 this text\n"
 "\n"
 "Exit status: 0 stopped by SIGINT/SIGTERM (or --help), 1 usage error,\n"
@@ -167,6 +171,7 @@ enum {
 	OPT_VM_SLICE,
 	OPT_LCORES,
 	OPT_SEALED,
+	OPT_UNSEALED,
 	OPT_HELP,
 };
 
@@ -181,6 +186,7 @@ static const struct option long_opts[] = {
 	{ "vm-slice-ns", required_argument, NULL, OPT_VM_SLICE },
 	{ "lcores-poll", required_argument, NULL, OPT_LCORES },
 	{ "require-sealed-mem", no_argument, NULL, OPT_SEALED },
+	{ "allow-unsealed-mem", no_argument, NULL, OPT_UNSEALED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -265,6 +271,9 @@ parse_args(int argc, char **argv, struct uiommu_mgr_conf *conf)
 			break;
 		case OPT_SEALED:
 			conf->require_sealed_mem = true;
+			break;
+		case OPT_UNSEALED:
+			conf->require_sealed_mem = false;
 			break;
 		case OPT_HELP:
 		case 'h':

@@ -716,8 +716,8 @@ uiommu_client_memfd(const char *name, uint64_t size, uint32_t flags)
 		return -EINVAL;
 	if (flags & UIOMMU_CLIENT_MEMFD_HUGETLB)
 		mflags |= MFD_HUGETLB;
-	if (flags & UIOMMU_CLIENT_MEMFD_SEAL)
-		mflags |= MFD_ALLOW_SEALING;
+	/* Always sealable: the manager seals RAM against shrinking itself. */
+	mflags |= MFD_ALLOW_SEALING;
 	fd = memfd_create(name, mflags);
 	if (fd < 0)
 		return -errno;

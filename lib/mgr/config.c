@@ -34,6 +34,7 @@ uiommu_mgr_conf_init(struct uiommu_mgr_conf *conf)
 	conf->max_vms = UIOMMU_MAX_VMS;
 	conf->telemetry = true;
 	conf->hello_timeout_ms = 10000;
+	conf->require_sealed_mem = true;
 	conf->poll.budget = UIOMMU_POLL_BUDGET_DEFAULT;
 	conf->poll.vm_budget = UIOMMU_POLL_VM_BUDGET_DEFAULT;
 	conf->poll.vm_slice_ns = 0;

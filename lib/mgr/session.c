@@ -133,10 +133,24 @@ mem_fd_check(const struct uiommu_mgr *m, int fd, uint64_t offset,
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (fl & O_ACCMODE) != O_RDWR)
 		return -EACCES;
-	if (m->conf.require_sealed_mem) {
-		seals = fcntl(fd, F_GET_SEALS);
-		if (seals < 0 || !(seals & F_SEAL_SHRINK))
+	/*
+	 * A file that can shrink under the manager's mapping would make the
+	 * next access to that guest RAM raise SIGBUS in the manager, taking
+	 * every VM down. So RAM must be sealed against shrinking: a memfd that
+	 * allows sealing is sealed here (F_SEAL_SHRINK only: the VMM may still
+	 * grow it); one that cannot be sealed (no MFD_ALLOW_SEALING, or not a
+	 * memfd) is refused unless the operator trusts the VMMs
+	 * (--allow-unsealed-mem).
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals >= 0 && !(seals & F_SEAL_SHRINK) &&
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0)
+		seals |= F_SEAL_SHRINK;
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		if (m->conf.require_sealed_mem)
 			return -EPERM;
+		MGR_LOG(WARNING, "guest RAM fd cannot be sealed against shrinking; "
+			"a client that truncates it can crash the manager");
 	}
 	return 0;
 }

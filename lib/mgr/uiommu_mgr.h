@@ -62,7 +62,7 @@ struct uiommu_mgr_conf {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /**< control socket */
 	uint32_t socket_mode;    /**< permissions of the socket file (default 0600) */
 	char backend[UIOMMU_PROTO_BACKEND_LEN]; /**< default backend ("soft") */
-	bool require_sealed_mem; /**< MEM_ADD fds must carry F_SEAL_SHRINK */
+	bool require_sealed_mem; /**< MEM_ADD fds must carry F_SEAL_SHRINK, or accept it from the manager (default true) */
 	uint32_t max_vms;        /**< VM connections, 1..UIOMMU_MAX_VMS */
 	bool telemetry;          /**< register /uiommu/... telemetry commands */
 	uint32_t hello_timeout_ms; /**< close connections silent this long before HELLO */

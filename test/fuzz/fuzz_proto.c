@@ -109,7 +109,7 @@ setup(void)
 	snprintf(conf.backend, sizeof(conf.backend), "mock");
 	conf.telemetry = false;
 	FZ_CHECK(uiommu_mgr_create(&conf, &mgr) == 0);
-	ram_fd = memfd_create("fzproto-ram", MFD_CLOEXEC);
+	ram_fd = memfd_create("fzproto-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	FZ_CHECK(ram_fd >= 0 && ftruncate(ram_fd, RAM_SIZE) == 0);
 	for (unsigned int i = 0; i < NCONN; i++)
 		conns[i].fd = -1;

@@ -712,32 +712,55 @@ test_bad_magic_disconnects(void)
 }
 
 /* A manager that requires sealed RAM refuses an unsealed memfd. */
+/*
+ * Guest RAM must not be able to shrink under the manager's mapping (the
+ * next access would be a SIGBUS in the manager). By default the manager
+ * seals a sealable memfd itself and refuses an fd it cannot seal;
+ * --allow-unsealed-mem (trusted VMMs) accepts it.
+ */
 static void
 test_sealed_memory(void)
 {
-	static const char *const extra[] = {
-		"--backend", "mock", "--require-sealed-mem", NULL
+	static const char *const trusting[] = {
+		"--backend", "mock", "--allow-unsealed-mem", NULL
 	};
 	struct uiommu_msg_hello_reply rep;
 	struct uiommu_client *c;
-	struct it_mgr sealed;
-	struct it_ram plain, sealed_ram;
+	struct it_mgr loose;
+	struct it_ram sealable;
+	int unsealable, seals;
 
-	UT_ASSERT_FATAL(it_mgr_start(&sealed, "0", extra) == 0);
-	UT_ASSERT_FATAL(uiommu_client_connect(sealed.sock, IT_DEADLINE_MS,
-					      &c) == 0);
+	/* The shared manager of this file runs with the default policy. */
+	UT_ASSERT_FATAL(mgr_up);
+	UT_ASSERT_FATAL(uiommu_client_connect(mgr.sock, IT_DEADLINE_MS, &c) == 0);
 	UT_ASSERT_FATAL(uiommu_client_hello(c, 0, "sealed", 0, &rep) == 0);
 	CU_ASSERT(rep.features & UIOMMU_FEAT_SEALED_MEM);
-	UT_ASSERT_FATAL(it_ram_create(&plain, 0, 1 << 20, false) == 0);
-	UT_ASSERT_FATAL(it_ram_create(&sealed_ram, 0, 1 << 20, true) == 0);
-	CU_ASSERT_EQUAL(uiommu_client_mem_add(c, 0, 1 << 20, plain.fd, 0),
+	unsealable = memfd_create("no-sealing", MFD_CLOEXEC);
+	UT_ASSERT_FATAL(unsealable >= 0 && ftruncate(unsealable, 1 << 20) == 0);
+	CU_ASSERT_EQUAL(uiommu_client_mem_add(c, 0, 1 << 20, unsealable, 0),
 			-EPERM);
-	CU_ASSERT_EQUAL(uiommu_client_mem_add(c, 0, 1 << 20, sealed_ram.fd, 0),
-			0);
+	/* Sealable but not sealed: the manager seals it against shrinking. */
+	UT_ASSERT_FATAL(it_ram_create(&sealable, 0, 1 << 20, false) == 0);
+	CU_ASSERT_EQUAL(fcntl(sealable.fd, F_GET_SEALS) & F_SEAL_SHRINK, 0);
+	CU_ASSERT_EQUAL(uiommu_client_mem_add(c, 0, 1 << 20, sealable.fd, 0), 0);
+	seals = fcntl(sealable.fd, F_GET_SEALS);
+	CU_ASSERT(seals >= 0 && (seals & F_SEAL_SHRINK));
+	CU_ASSERT_NOT_EQUAL(ftruncate(sealable.fd, 4096), 0);
+	CU_ASSERT_EQUAL(errno, EPERM);
+	CU_ASSERT_EQUAL(ftruncate(sealable.fd, 2 << 20), 0); /* growing is fine */
 	uiommu_client_close(c);
-	it_ram_destroy(&plain);
-	it_ram_destroy(&sealed_ram);
-	CU_ASSERT_EQUAL(it_mgr_stop(&sealed, SIGTERM), 0);
+	it_ram_destroy(&sealable);
+
+	/* A manager told to trust its VMMs accepts the unsealable fd. */
+	UT_ASSERT_FATAL(it_mgr_start(&loose, "0", trusting) == 0);
+	UT_ASSERT_FATAL(uiommu_client_connect(loose.sock, IT_DEADLINE_MS,
+					      &c) == 0);
+	UT_ASSERT_FATAL(uiommu_client_hello(c, 0, "trusted", 0, &rep) == 0);
+	CU_ASSERT_FALSE(rep.features & UIOMMU_FEAT_SEALED_MEM);
+	CU_ASSERT_EQUAL(uiommu_client_mem_add(c, 0, 1 << 20, unsealable, 0), 0);
+	uiommu_client_close(c);
+	close(unsealable);
+	CU_ASSERT_EQUAL(it_mgr_stop(&loose, SIGTERM), 0);
 }
 
 static void

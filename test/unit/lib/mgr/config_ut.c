@@ -114,7 +114,7 @@ test_ini_good(void)
 		"socket = /run/x.sock\n"
 		"socket_mode = 0660\n"
 		"backend = mock\n"
-		"require_sealed_mem = yes\n"
+		"require_sealed_mem = no\n"
 		"max_vms = 8\n"
 		"telemetry = off\n"
 		"[poll]\n"
@@ -132,11 +132,12 @@ test_ini_good(void)
 		"web = 2\n");
 
 	uiommu_mgr_conf_init(&c);
+	CU_ASSERT(c.require_sealed_mem); /* safe by default */
 	CU_ASSERT_EQUAL(uiommu_mgr_conf_load(&c, p, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.socket_path, "/run/x.sock");
 	CU_ASSERT_EQUAL(c.socket_mode, 0660);
 	CU_ASSERT_STRING_EQUAL(c.backend, "mock");
-	CU_ASSERT(c.require_sealed_mem);
+	CU_ASSERT_FALSE(c.require_sealed_mem);
 	CU_ASSERT_EQUAL(c.max_vms, 8);
 	CU_ASSERT_FALSE(c.telemetry);
 	CU_ASSERT_EQUAL(c.poll.nb_lcores, 2);
