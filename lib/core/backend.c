@@ -43,6 +43,21 @@ uiommu_backend_find(const char *name)
 	return NULL;
 }
 
+int
+uiommu_backend_arg_onoff(const char *key, const char *value, void *opaque)
+{
+	bool *out = opaque;
+
+	RTE_SET_USED(key);
+	if (value != NULL && strcmp(value, "on") == 0)
+		*out = true;
+	else if (value != NULL && strcmp(value, "off") == 0)
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 const struct uiommu_backend_ops *
 uiommu_backend_at(unsigned int i)
 {

@@ -358,6 +358,15 @@ struct uiommu_backend_ops {
 			      struct uiommu_pt_dump_res *res);
 };
 
+/**
+ * rte_kvargs handler for a backend argument that is "on" or "off".
+ * @param key     the argument's name (unused)
+ * @param value   its value
+ * @param opaque  a bool set to true for "on", false for "off"
+ * @return 0, or -EINVAL for any other value (or none).
+ */
+int uiommu_backend_arg_onoff(const char *key, const char *value, void *opaque);
+
 /** Register a backend (from a constructor). */
 void uiommu_backend_register(const struct uiommu_backend_ops *ops);
 

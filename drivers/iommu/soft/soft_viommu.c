@@ -119,21 +119,6 @@ arg_pow2(const char *key, const char *value, void *opaque)
 }
 
 static int
-arg_onoff(const char *key, const char *value, void *opaque)
-{
-	bool *out = opaque;
-
-	RTE_SET_USED(key);
-	if (value != NULL && strcmp(value, "on") == 0)
-		*out = true;
-	else if (value != NULL && strcmp(value, "off") == 0)
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int
 parse_args(const char *args, struct soft_args *a)
 {
 	static const char *const keys[] = { "iotlb", "evtq", "s2", NULL };
@@ -150,7 +135,7 @@ parse_args(const char *args, struct soft_args *a)
 		return -EINVAL;
 	if (rte_kvargs_process(kv, "iotlb", arg_pow2, &a->iotlb) != 0 ||
 	    rte_kvargs_process(kv, "evtq", arg_pow2, &a->evtq) != 0 ||
-	    rte_kvargs_process(kv, "s2", arg_onoff, &a->s2) != 0)
+	    rte_kvargs_process(kv, "s2", uiommu_backend_arg_onoff, &a->s2) != 0)
 		rc = -EINVAL;
 	rte_kvargs_free(kv);
 	return rc;

@@ -226,21 +226,6 @@ arg_u64(const char *key, const char *value, void *opaque)
 }
 
 static int
-arg_onoff(const char *key, const char *value, void *opaque)
-{
-	bool *out = opaque;
-
-	RTE_SET_USED(key);
-	if (value != NULL && strcmp(value, "on") == 0)
-		*out = true;
-	else if (value != NULL && strcmp(value, "off") == 0)
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int
 parse_args(const char *args, struct vfio_args *a)
 {
 	static const char *const keys[] = {
@@ -260,7 +245,7 @@ parse_args(const char *args, struct vfio_args *a)
 		return -EINVAL;
 	if (rte_kvargs_process(kv, "walk_max", arg_u64, &walk) != 0 ||
 	    rte_kvargs_process(kv, "max_maps", arg_u64, &maps) != 0 ||
-	    rte_kvargs_process(kv, "coalesce", arg_onoff, &a->coalesce) != 0 ||
+	    rte_kvargs_process(kv, "coalesce", uiommu_backend_arg_onoff, &a->coalesce) != 0 ||
 	    walk > UIOMMU_VFIO_WALK_MAX || maps > UINT32_MAX)
 		rc = -EINVAL;
 	rte_kvargs_free(kv);
